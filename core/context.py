@@ -1,0 +1,72 @@
+"""What every use case needs: the database, the rules, the clock and the payment gateway."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from core.clock import Clock
+from core.errors import NotRegistered
+from core.gateway import PaymentGateway
+from core.results import EventInfo, EventStatus
+from core.rules import LotteryRules
+from storage import Database, UnitOfWork
+from storage.models import Event, Player
+
+
+@dataclass(frozen=True)
+class Context:
+    db: Database
+    rules: LotteryRules
+    clock: Clock
+    gateway: PaymentGateway
+
+    def today(self, now: dt.datetime | None = None) -> dt.date:
+        return self.rules.day_of(now or self.clock.now())
+
+    async def event_of(self, uow: UnitOfWork, day: dt.date, now: dt.datetime) -> Event:
+        """The event of `day`, made on demand: each day's event exists without anyone creating it."""
+        event = await uow.events.on_day(day)
+        if event is None:
+            await uow.events.add_if_missing(
+                day=day,
+                title=self.rules.default_title(day),
+                price=self.rules.ballot_price,
+                currency=self.rules.currency,
+                now=now,
+            )
+            event = await uow.events.on_day(day)
+            assert event is not None, "the event of the day exists once added"
+        return event
+
+
+async def player_of(uow: UnitOfWork, telegram_id: int) -> Player:
+    player = await uow.players.by_telegram_id(telegram_id)
+    if player is None:
+        raise NotRegistered(telegram_id)
+    return player
+
+
+def event_info(event: Event, *, participants: int = 0) -> EventInfo:
+    return EventInfo(
+        id=event.id,
+        day=event.day,
+        title=event.title,
+        price=event.price,
+        currency=event.currency,
+        status=EventStatus(event.status),
+        ballot_count=event.ballot_count,
+        winning_number=event.winning_number,
+        participants=participants,
+    )
+
+
+def display_name(player: Player | None) -> str | None:
+    """How a player is named in public results; a deleted player stays anonymous."""
+    if player is None:
+        return None
+    if player.username:
+        return f"@{player.username}"
+    if player.first_name:
+        return player.first_name
+    return f"player {player.id}"

@@ -1,0 +1,109 @@
+"""Domain errors: each names what went wrong and carries what a front end needs to explain it.
+
+The bot maps these to friendly replies in one place; nothing here knows how they are phrased.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+class LotteryError(Exception):
+    """Base of every rule the lottery refuses to break."""
+
+
+class NotRegistered(LotteryError):
+    def __init__(self, telegram_id: int) -> None:
+        super().__init__(f"player {telegram_id} is not registered")
+        self.telegram_id = telegram_id
+
+
+class InvalidQuantity(LotteryError):
+    def __init__(self, quantity: int, maximum: int) -> None:
+        super().__init__(f"quantity {quantity} is not between 1 and {maximum}")
+        self.quantity = quantity
+        self.maximum = maximum
+
+
+class InvalidEmail(LotteryError):
+    def __init__(self, address: str) -> None:
+        super().__init__("not a valid email address")
+        self.address = address
+
+
+class EventClosed(LotteryError):
+    """Today's event no longer sells ballots; the next one opens at `reopens_at`."""
+
+    def __init__(self, day: dt.date, reopens_at: dt.datetime) -> None:
+        super().__init__(f"the event of {day.isoformat()} is closed")
+        self.day = day
+        self.reopens_at = reopens_at
+
+
+class NotJoined(LotteryError):
+    def __init__(self, day: dt.date) -> None:
+        super().__init__(f"not joined to the event of {day.isoformat()}")
+        self.day = day
+
+
+class NotEnoughCredit(LotteryError):
+    def __init__(self, needed: int, available: int, currency: str) -> None:
+        super().__init__(f"needs {needed} {currency}, has {available}")
+        self.needed = needed
+        self.available = available
+        self.currency = currency
+
+
+class NoEventOnDate(LotteryError):
+    def __init__(self, day: dt.date) -> None:
+        super().__init__(f"no event on {day.isoformat()}")
+        self.day = day
+
+
+class EventAlreadyExists(LotteryError):
+    def __init__(self, day: dt.date) -> None:
+        super().__init__(f"an event on {day.isoformat()} exists already")
+        self.day = day
+
+
+class EventNotEditable(LotteryError):
+    """The event has ballots or is no longer open, so its terms are frozen."""
+
+    def __init__(self, day: dt.date, reason: str) -> None:
+        super().__init__(f"the event of {day.isoformat()} cannot be changed: {reason}")
+        self.day = day
+        self.reason = reason
+
+
+class InvalidEventDate(LotteryError):
+    def __init__(self, day: dt.date, earliest: dt.date) -> None:
+        super().__init__(f"{day.isoformat()} is before {earliest.isoformat()}")
+        self.day = day
+        self.earliest = earliest
+
+
+class InvalidPrice(LotteryError):
+    def __init__(self, price: int) -> None:
+        super().__init__(f"price {price} must be a positive whole number")
+        self.price = price
+
+
+class InvalidTitle(LotteryError):
+    def __init__(self, maximum: int) -> None:
+        super().__init__(f"a title has 1 to {maximum} characters")
+        self.maximum = maximum
+
+
+class PaymentNotRefundable(LotteryError):
+    def __init__(self, payment_id: int, reason: str) -> None:
+        super().__init__(f"payment {payment_id} cannot be refunded: {reason}")
+        self.payment_id = payment_id
+        self.reason = reason
+
+
+class PaymentFailed(LotteryError):
+    """The payment provider refused or failed; nothing was credited."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -1,0 +1,131 @@
+"""Managing lottery events: today's, the list, and the admins' create, edit, delete and cancel."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core.context import Context, event_info
+from core.errors import EventAlreadyExists, EventNotEditable, InvalidEventDate, NoEventOnDate
+from core.results import CancelResult, EventInfo, EventStatus, LedgerKind, Stats
+from core.rules import validate_price, validate_title
+from storage import UnitOfWork
+from storage.models import Event
+
+
+class EventCalendar:
+    def __init__(self, context: Context) -> None:
+        self._ctx = context
+
+    async def today(self) -> EventInfo:
+        now = self._ctx.clock.now()
+        async with self._ctx.db.transaction() as uow:
+            event = await self._ctx.event_of(uow, self._ctx.today(now), now)
+            participants = await uow.registrations.count(event.id)
+        return event_info(event, participants=participants)
+
+    async def overview(self, *, past: int = 5, upcoming: int = 5) -> list[EventInfo]:
+        """Upcoming events, today's and the last few, newest first."""
+        today = await self.today()
+        async with self._ctx.db.snapshot() as uow:
+            later = await uow.events.upcoming(after=today.day, limit=upcoming)
+            earlier = await uow.events.recent(limit=past, from_day=today.day - dt.timedelta(days=1))
+        return [*(event_info(e) for e in reversed(later)), today, *(event_info(e) for e in earlier)]
+
+    async def on_day(self, day: dt.date) -> EventInfo:
+        async with self._ctx.db.snapshot() as uow:
+            event = await _event_on(uow, day)
+            participants = await uow.registrations.count(event.id)
+        return event_info(event, participants=participants)
+
+    async def create(self, day: dt.date, *, price: int | None = None, title: str | None = None) -> EventInfo:
+        """Create the event of a day that has not begun yet (or of today, before anyone needed it)."""
+        rules = self._ctx.rules
+        now = self._ctx.clock.now()
+        today = rules.day_of(now)
+        if day < today:
+            raise InvalidEventDate(day, today)
+        price = validate_price(rules.ballot_price if price is None else price)
+        title = validate_title(rules.default_title(day) if title is None else title)
+        async with self._ctx.db.transaction() as uow:
+            created = await uow.events.add_if_missing(
+                day=day, title=title, price=price, currency=rules.currency, now=now
+            )
+            if not created:
+                raise EventAlreadyExists(day)
+            event = await _event_on(uow, day)
+        return event_info(event)
+
+    async def edit(self, day: dt.date, *, title: str | None = None, price: int | None = None) -> EventInfo:
+        """Change an event's terms while no ballot has been sold at the old ones."""
+        async with self._ctx.db.transaction() as uow:
+            event = await _event_on(uow, day)
+            new_title = event.title if title is None else validate_title(title)
+            new_price = event.price if price is None else validate_price(price)
+            if not await uow.events.edit_terms(event.id, title=new_title, price=new_price):
+                raise EventNotEditable(day, _frozen_reason(event))
+            await uow.session.refresh(event)
+        return event_info(event)
+
+    async def delete(self, day: dt.date) -> None:
+        async with self._ctx.db.transaction() as uow:
+            event = await _event_on(uow, day)
+            if not await uow.events.delete_unsold(event.id):
+                raise EventNotEditable(day, _frozen_reason(event))
+
+    async def cancel(self, day: dt.date) -> CancelResult:
+        """Cancel an open event: every ballot's price goes back to its owner's credit."""
+        now = self._ctx.clock.now()
+        async with self._ctx.db.transaction() as uow:
+            event = await _event_on(uow, day)
+            if not await uow.events.claim_cancel(event.id, now=now):
+                raise EventNotEditable(day, "it is not open")
+            refunds = [
+                (player_id, count * event.price)
+                for player_id, count in await uow.ballots.count_by_player(event.id)
+            ]
+            for player_id, amount in refunds:
+                await uow.players.credit(player_id, amount)
+            await uow.ledger.append_many(
+                [
+                    {
+                        "player_id": player_id,
+                        "kind": LedgerKind.EVENT_CANCELLED.value,
+                        "amount": amount,
+                        "event_id": event.id,
+                        "created_at": now,
+                    }
+                    for player_id, amount in refunds
+                ]
+            )
+            await uow.outbox.add_for_participants(kind="cancelled", event_id=event.id, now=now)
+        return CancelResult(
+            day=day,
+            refunded_players=len(refunds),
+            refunded_amount=sum(amount for _, amount in refunds),
+        )
+
+    async def stats(self) -> Stats:
+        async with self._ctx.db.snapshot() as uow:
+            return Stats(
+                players=await uow.players.count(),
+                events=await uow.events.count(),
+                open_events=await uow.events.count(status=EventStatus.OPEN),
+                ballots=await uow.ballots.count(),
+                paid_in=await uow.payments.total(),
+                refunded=await uow.payments.total(status="refunded"),
+                credit_outstanding=await uow.players.total_balance(),
+                currency=self._ctx.rules.currency,
+            )
+
+
+async def _event_on(uow: UnitOfWork, day: dt.date) -> Event:
+    event = await uow.events.on_day(day)
+    if event is None:
+        raise NoEventOnDate(day)
+    return event
+
+
+def _frozen_reason(event: Event) -> str:
+    if event.status != EventStatus.OPEN:
+        return f"it is {event.status}"
+    return "ballots have been sold"

@@ -1,0 +1,68 @@
+"""The lottery's terms: its calendar, its prices and its limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from core.errors import InvalidEmail, InvalidPrice, InvalidQuantity, InvalidTitle
+
+MAX_TITLE_LENGTH = 200
+MAX_EMAIL_LENGTH = 254
+# Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is the mail server's call.
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+@dataclass(frozen=True)
+class LotteryRules:
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    ballot_price: int = 1
+    currency: str = "XTR"
+    max_ballots_per_purchase: int = 100
+
+    def __post_init__(self) -> None:
+        validate_price(self.ballot_price)
+        if self.max_ballots_per_purchase < 1:
+            raise ValueError("max_ballots_per_purchase must be at least 1")
+
+    def day_of(self, instant: dt.datetime) -> dt.date:
+        """The lottery day an instant belongs to, in the lottery's own time zone."""
+        return instant.astimezone(self.timezone).date()
+
+    def start_of(self, day: dt.date) -> dt.datetime:
+        """When a lottery day begins, as an aware instant (midnight local time)."""
+        return dt.datetime.combine(day, dt.time.min, tzinfo=self.timezone)
+
+    def end_of(self, day: dt.date) -> dt.datetime:
+        return self.start_of(day + dt.timedelta(days=1))
+
+    def default_title(self, day: dt.date) -> str:
+        return f"Lottery of {day.isoformat()}"
+
+    def check_quantity(self, quantity: int) -> int:
+        if not 1 <= quantity <= self.max_ballots_per_purchase:
+            raise InvalidQuantity(quantity, self.max_ballots_per_purchase)
+        return quantity
+
+
+def validate_price(price: int) -> int:
+    if isinstance(price, bool) or not isinstance(price, int) or price < 1 or price > 10**9:
+        raise InvalidPrice(price)
+    return price
+
+
+def validate_title(title: str) -> str:
+    cleaned = " ".join(title.split())
+    if not 1 <= len(cleaned) <= MAX_TITLE_LENGTH:
+        raise InvalidTitle(MAX_TITLE_LENGTH)
+    return cleaned
+
+
+def normalize_email(address: str) -> str:
+    candidate = address.strip()
+    if len(candidate) > MAX_EMAIL_LENGTH or not _EMAIL.match(candidate):
+        raise InvalidEmail(address[:MAX_EMAIL_LENGTH])
+    local, _, domain = candidate.rpartition("@")
+    return f"{local}@{domain.lower()}"

@@ -1,0 +1,59 @@
+"""Ballots: numbered densely per event, inserted in bulk, found by `(event, number)`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import Row, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Ballot, Event
+
+
+class Ballots:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def issue(self, *, event_id: int, player_id: int, first: int, last: int, now: dt.datetime) -> None:
+        """Insert the reserved numbers in one statement."""
+        rows = [
+            {"event_id": event_id, "number": number, "player_id": player_id, "created_at": now}
+            for number in range(first, last + 1)
+        ]
+        await self._session.execute(insert(Ballot), rows)
+
+    async def owner_of(self, *, event_id: int, number: int) -> int:
+        """The player holding ballot `number`: one index lookup, however many ballots there are."""
+        statement = select(Ballot.player_id).where(Ballot.event_id == event_id, Ballot.number == number)
+        return (await self._session.execute(statement)).scalar_one()
+
+    async def numbers(self, *, event_id: int, player_id: int) -> list[int]:
+        statement = (
+            select(Ballot.number)
+            .where(Ballot.event_id == event_id, Ballot.player_id == player_id)
+            .order_by(Ballot.number)
+        )
+        return list((await self._session.scalars(statement)).all())
+
+    async def held_by(self, player_id: int) -> Sequence[Row[dt.date, str, int | None, int]]:
+        """(day, status, winning number, ballot number) of every ballot held, newest event first."""
+        statement = (
+            select(Event.day, Event.status, Event.winning_number, Ballot.number)
+            .join(Event, Event.id == Ballot.event_id)
+            .where(Ballot.player_id == player_id)
+            .order_by(Event.day.desc(), Ballot.number)
+        )
+        return (await self._session.execute(statement)).all()
+
+    async def count_by_player(self, event_id: int) -> Sequence[Row[int, int]]:
+        statement = (
+            select(Ballot.player_id, func.count())
+            .where(Ballot.event_id == event_id)
+            .group_by(Ballot.player_id)
+        )
+        return (await self._session.execute(statement)).all()
+
+    async def count(self) -> int:
+        statement = select(func.count()).select_from(Ballot)
+        return (await self._session.execute(statement)).scalar_one()

@@ -1,0 +1,195 @@
+"""Lottery events. Every change of an event's state is one guarded UPDATE that only one caller wins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialects import insert_ignoring_conflicts
+from storage.models import Event, Player, Registration
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """Ballot numbers `first..last` set aside in an open event, at the event's price."""
+
+    event_id: int
+    first: int
+    last: int
+    price: int
+    currency: str
+
+
+class Events:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def on_day(self, day: dt.date) -> Event | None:
+        result = await self._session.scalars(select(Event).where(Event.day == day))
+        return result.one_or_none()
+
+    async def by_id(self, event_id: int) -> Event | None:
+        return await self._session.get(Event, event_id)
+
+    async def add_if_missing(
+        self, *, day: dt.date, title: str, price: int, currency: str, now: dt.datetime
+    ) -> bool:
+        """Create the event of `day` unless it exists; True when this call created it."""
+        statement = insert_ignoring_conflicts(
+            self._session,
+            Event,
+            values={
+                "day": day,
+                "title": title,
+                "price": price,
+                "currency": currency,
+                "status": "open",
+                "ballot_count": 0,
+                "created_at": now,
+            },
+            conflict_columns=["day"],
+        ).returning(Event.id)
+        return (await self._session.execute(statement)).first() is not None
+
+    async def reserve_numbers(self, *, day: dt.date, telegram_id: int, quantity: int) -> Reservation | None:
+        """Claim the next `quantity` numbers of the day's event if it is open and the player joined.
+
+        The increment and its guards are one statement, so a close or another purchase racing this
+        one either sees it whole or not at all. None means a guard failed; the caller finds out which.
+        """
+        joined = (
+            select(Registration.player_id)
+            .join(Player, Player.id == Registration.player_id)
+            .where(Registration.event_id == Event.id, Player.telegram_id == telegram_id)
+            .exists()
+        )
+        result = await self._session.execute(
+            update(Event)
+            .where(Event.day == day, Event.status == "open", joined)
+            .values(ballot_count=Event.ballot_count + quantity)
+            .returning(Event.id, Event.ballot_count, Event.price, Event.currency)
+        )
+        row = result.first()
+        if row is None:
+            return None
+        event_id, last, price, currency = row
+        return Reservation(event_id, last - quantity + 1, last, price, currency)
+
+    async def claim_close(self, event_id: int, *, now: dt.datetime, seed: str) -> tuple[dt.date, int] | None:
+        """Move an open event to closed: (day, ballot count) if this caller won the transition."""
+        result = await self._session.execute(
+            update(Event)
+            .where(Event.id == event_id, Event.status == "open")
+            .values(status="closed", closed_at=now, draw_seed=seed)
+            .returning(Event.day, Event.ballot_count)
+        )
+        row = result.first()
+        return None if row is None else (row[0], row[1])
+
+    async def record_winner(self, event_id: int, *, number: int, player_id: int) -> None:
+        await self._session.execute(
+            update(Event)
+            .where(Event.id == event_id)
+            .values(winning_number=number, winner_player_id=player_id)
+        )
+
+    async def claim_cancel(self, event_id: int, *, now: dt.datetime) -> bool:
+        result = await self._session.execute(
+            update(Event)
+            .where(Event.id == event_id, Event.status == "open")
+            .values(status="cancelled", closed_at=now)
+            .returning(Event.id)
+        )
+        return result.first() is not None
+
+    async def edit_terms(self, event_id: int, *, title: str, price: int) -> bool:
+        """Change title and price only while no ballot was sold at the old terms."""
+        result = await self._session.execute(
+            update(Event)
+            .where(Event.id == event_id, Event.status == "open", Event.ballot_count == 0)
+            .values(title=title, price=price)
+            .returning(Event.id)
+        )
+        return result.first() is not None
+
+    async def delete_unsold(self, event_id: int) -> bool:
+        await self._session.execute(
+            delete(Registration).where(
+                Registration.event_id == event_id,
+                select(Event.id)
+                .where(Event.id == event_id, Event.status == "open", Event.ballot_count == 0)
+                .exists(),
+            )
+        )
+        result = await self._session.execute(
+            delete(Event)
+            .where(Event.id == event_id, Event.status == "open", Event.ballot_count == 0)
+            .returning(Event.id)
+        )
+        return result.first() is not None
+
+    async def open_before(self, day: dt.date) -> Sequence[int]:
+        result = await self._session.scalars(
+            select(Event.id).where(Event.status == "open", Event.day < day).order_by(Event.day)
+        )
+        return result.all()
+
+    async def open_until(self, day: dt.date) -> Sequence[int]:
+        result = await self._session.scalars(
+            select(Event.id).where(Event.status == "open", Event.day <= day).order_by(Event.day)
+        )
+        return result.all()
+
+    async def recent(self, *, limit: int, from_day: dt.date | None = None) -> Sequence[Event]:
+        statement = select(Event).order_by(Event.day.desc()).limit(limit)
+        if from_day is not None:
+            statement = statement.where(Event.day <= from_day)
+        return (await self._session.scalars(statement)).all()
+
+    async def upcoming(self, *, after: dt.date, limit: int) -> Sequence[Event]:
+        statement = select(Event).where(Event.day > after).order_by(Event.day).limit(limit)
+        return (await self._session.scalars(statement)).all()
+
+    async def latest_drawn(self) -> Event | None:
+        statement = (
+            select(Event)
+            .where(Event.status == "closed", Event.closed_at.is_not(None))
+            .order_by(Event.day.desc())
+            .limit(1)
+        )
+        return (await self._session.scalars(statement)).first()
+
+    async def count(self, *, status: str | None = None) -> int:
+        statement = select(func.count()).select_from(Event)
+        if status is not None:
+            statement = statement.where(Event.status == status)
+        return (await self._session.execute(statement)).scalar_one()
+
+
+class Registrations:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, *, event_id: int, player_id: int, now: dt.datetime) -> bool:
+        """Join the player to the event; True when they were not joined before."""
+        statement = insert_ignoring_conflicts(
+            self._session,
+            Registration,
+            values={"event_id": event_id, "player_id": player_id, "joined_at": now},
+            conflict_columns=["event_id", "player_id"],
+        ).returning(Registration.player_id)
+        return (await self._session.execute(statement)).first() is not None
+
+    async def exists(self, *, event_id: int, player_id: int) -> bool:
+        statement = select(Registration.player_id).where(
+            Registration.event_id == event_id, Registration.player_id == player_id
+        )
+        return (await self._session.execute(statement)).first() is not None
+
+    async def count(self, event_id: int) -> int:
+        statement = select(func.count()).select_from(Registration).where(Registration.event_id == event_id)
+        return (await self._session.execute(statement)).scalar_one()

@@ -1,0 +1,103 @@
+"""Players and their balances. Balances move only by guarded UPDATEs, never read-modify-write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialects import insert_ignoring_conflicts
+from storage.models import Player
+
+
+class Players:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def by_telegram_id(self, telegram_id: int) -> Player | None:
+        result = await self._session.scalars(select(Player).where(Player.telegram_id == telegram_id))
+        return result.one_or_none()
+
+    async def by_id(self, player_id: int) -> Player | None:
+        return await self._session.get(Player, player_id)
+
+    async def add_if_missing(
+        self, *, telegram_id: int, username: str | None, first_name: str | None, now: dt.datetime
+    ) -> bool:
+        """Insert the player unless the telegram id is known; True when this call created them."""
+        statement = insert_ignoring_conflicts(
+            self._session,
+            Player,
+            values={
+                "telegram_id": telegram_id,
+                "username": username,
+                "first_name": first_name,
+                "balance": 0,
+                "created_at": now,
+            },
+            conflict_columns=["telegram_id"],
+        ).returning(Player.id)
+        return (await self._session.execute(statement)).first() is not None
+
+    async def rename(self, player_id: int, *, username: str | None, first_name: str | None) -> None:
+        await self._session.execute(
+            update(Player).where(Player.id == player_id).values(username=username, first_name=first_name)
+        )
+
+    async def set_email(self, player_id: int, email: str | None) -> None:
+        await self._session.execute(update(Player).where(Player.id == player_id).values(email=email))
+
+    async def anonymise(self, player_id: int, *, now: dt.datetime) -> None:
+        """Erase who the player was; their id keeps the books and past draws whole."""
+        await self._session.execute(
+            update(Player)
+            .where(Player.id == player_id)
+            .values(telegram_id=None, username=None, first_name=None, email=None, deleted_at=now)
+        )
+
+    async def credit(self, player_id: int, amount: int) -> int:
+        """Add to the balance and return the new one."""
+        result = await self._session.execute(
+            update(Player)
+            .where(Player.id == player_id)
+            .values(balance=Player.balance + amount)
+            .returning(Player.balance)
+        )
+        return result.scalar_one()
+
+    async def debit(self, player_id: int, amount: int) -> int | None:
+        """Take from the balance if it covers `amount`; the new balance, or None if it does not."""
+        result = await self._session.execute(
+            update(Player)
+            .where(Player.id == player_id, Player.balance >= amount)
+            .values(balance=Player.balance - amount)
+            .returning(Player.balance)
+        )
+        return result.scalar_one_or_none()
+
+    async def debit_by_telegram_id(self, telegram_id: int, amount: int) -> tuple[int, int] | None:
+        """`debit` addressed by telegram id, saving the purchase path a lookup: (player id, balance)."""
+        result = await self._session.execute(
+            update(Player)
+            .where(Player.telegram_id == telegram_id, Player.balance >= amount)
+            .values(balance=Player.balance - amount)
+            .returning(Player.id, Player.balance)
+        )
+        row = result.first()
+        return None if row is None else (row[0], row[1])
+
+    async def page(self, *, offset: int, limit: int) -> Sequence[Player]:
+        result = await self._session.scalars(
+            select(Player).where(Player.deleted_at.is_(None)).order_by(Player.id).offset(offset).limit(limit)
+        )
+        return result.all()
+
+    async def count(self) -> int:
+        statement = select(func.count()).select_from(Player).where(Player.deleted_at.is_(None))
+        return (await self._session.execute(statement)).scalar_one()
+
+    async def total_balance(self) -> int:
+        statement = select(func.coalesce(func.sum(Player.balance), 0))
+        return int((await self._session.execute(statement)).scalar_one())
