@@ -32,8 +32,8 @@ class EventCalendar:
         return [*(event_info(e) for e in reversed(later)), today, *(event_info(e) for e in earlier)]
 
     async def on_day(self, day: dt.date) -> EventInfo:
-        async with self._ctx.db.snapshot() as uow:
-            event = await _event_on(uow, day)
+        async with self._ctx.db.transaction() as uow:
+            event = await self._event_on(uow, day)
             participants = await uow.registrations.count(event.id)
         return event_info(event, participants=participants)
 
@@ -52,13 +52,13 @@ class EventCalendar:
             )
             if not created:
                 raise EventAlreadyExists(day)
-            event = await _event_on(uow, day)
+            event = await self._event_on(uow, day)
         return event_info(event)
 
     async def edit(self, day: dt.date, *, title: str | None = None, price: int | None = None) -> EventInfo:
         """Change an event's terms while no ballot has been sold at the old ones."""
         async with self._ctx.db.transaction() as uow:
-            event = await _event_on(uow, day)
+            event = await self._event_on(uow, day)
             new_title = event.title if title is None else validate_title(title)
             new_price = event.price if price is None else validate_price(price)
             if not await uow.events.edit_terms(event.id, title=new_title, price=new_price):
@@ -68,7 +68,7 @@ class EventCalendar:
 
     async def delete(self, day: dt.date) -> None:
         async with self._ctx.db.transaction() as uow:
-            event = await _event_on(uow, day)
+            event = await self._event_on(uow, day)
             if not await uow.events.delete_unsold(event.id):
                 raise EventNotEditable(day, _frozen_reason(event))
 
@@ -76,7 +76,7 @@ class EventCalendar:
         """Cancel an open event: every ballot's price goes back to its owner's credit."""
         now = self._ctx.clock.now()
         async with self._ctx.db.transaction() as uow:
-            event = await _event_on(uow, day)
+            event = await self._event_on(uow, day)
             if not await uow.events.claim_cancel(event.id, now=now):
                 raise EventNotEditable(day, "it is not open")
             refunds = [
@@ -104,6 +104,16 @@ class EventCalendar:
             refunded_amount=sum(amount for _, amount in refunds),
         )
 
+    async def _event_on(self, uow: UnitOfWork, day: dt.date) -> Event:
+        """The event of `day`; today's always exists, since it is made the first time it is needed."""
+        now = self._ctx.clock.now()
+        if day == self._ctx.today(now):
+            return await self._ctx.event_of(uow, day, now)
+        event = await uow.events.on_day(day)
+        if event is None:
+            raise NoEventOnDate(day)
+        return event
+
     async def stats(self) -> Stats:
         async with self._ctx.db.snapshot() as uow:
             return Stats(
@@ -116,13 +126,6 @@ class EventCalendar:
                 credit_outstanding=await uow.players.total_balance(),
                 currency=self._ctx.rules.currency,
             )
-
-
-async def _event_on(uow: UnitOfWork, day: dt.date) -> Event:
-    event = await uow.events.on_day(day)
-    if event is None:
-        raise NoEventOnDate(day)
-    return event
 
 
 def _frozen_reason(event: Event) -> str:

@@ -32,8 +32,12 @@ class LotteryRules:
         return instant.astimezone(self.timezone).date()
 
     def start_of(self, day: dt.date) -> dt.datetime:
-        """When a lottery day begins, as an aware instant (midnight local time)."""
-        return dt.datetime.combine(day, dt.time.min, tzinfo=self.timezone)
+        """When a lottery day begins (midnight local time), as a UTC instant.
+
+        UTC, because arithmetic between two datetimes of one zone is wall-clock arithmetic in Python
+        and would call a day of daylight-saving change 24 hours long.
+        """
+        return dt.datetime.combine(day, dt.time.min, tzinfo=self.timezone).astimezone(dt.UTC)
 
     def end_of(self, day: dt.date) -> dt.datetime:
         return self.start_of(day + dt.timedelta(days=1))

@@ -7,11 +7,13 @@ from core.closing import Closing
 from core.context import Context
 from core.events import EventCalendar
 from core.gateway import DummyGateway, PaymentGateway
+from core.notifications import Notifications
 from core.players import PlayerAccounts
 from core.rules import LotteryRules
 from core.tickets import Tickets
 from core.wallet import Wallet
 from storage import Database
+from storage.schema import upgrade
 
 
 class LotteryService:
@@ -36,6 +38,26 @@ class LotteryService:
         self.tickets = Tickets(self.context)
         self.closing = Closing(self.context)
         self.events = EventCalendar(self.context)
+        self.notifications = Notifications(self.context)
+
+    @classmethod
+    def connect(
+        cls,
+        database_url: str,
+        *,
+        rules: LotteryRules | None = None,
+        clock: Clock | None = None,
+        gateway: PaymentGateway | None = None,
+    ) -> LotteryService:
+        """A service on its own database connection pool; `close()` releases it."""
+        return cls(Database.from_url(database_url), rules=rules, clock=clock, gateway=gateway)
+
+    async def migrate(self) -> None:
+        """Bring the schema up to date; safe to call at every startup."""
+        await upgrade(self.context.db.engine)
+
+    async def close(self) -> None:
+        await self.context.db.dispose()
 
     @property
     def rules(self) -> LotteryRules:

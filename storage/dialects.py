@@ -20,5 +20,7 @@ def insert_ignoring_conflicts(
     """`INSERT … ON CONFLICT (…) DO NOTHING`: the losing side of a race gets no row back, not an error."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     if dialect == "postgresql":
-        return postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+        return (
+            postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+        )
     return sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)

@@ -99,6 +99,9 @@ class Outbox:
             .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, free)
             .order_by(OutboxMessage.id)
             .limit(limit)
+            # PostgreSQL: concurrent senders skip each other's rows instead of queueing on them.
+            # SQLite ignores this; its writers are serialised anyway.
+            .with_for_update(skip_locked=True)
         )
         result = await self._session.execute(
             update(OutboxMessage)

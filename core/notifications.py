@@ -1,0 +1,118 @@
+"""Notifications owed by the lottery, handed to whoever delivers them (the bot: Telegram and email).
+
+The draw writes them to the outbox in its own transaction; here a sender claims a batch with a lease,
+and reports each one sent, to retry later, or undeliverable. The backoff policy lives here so every
+sender, in every process, retries the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from core.context import Context
+from core.results import EventStatus
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=2)
+MAX_ATTEMPTS = 12
+FIRST_RETRY = dt.timedelta(seconds=5)
+LONGEST_RETRY = dt.timedelta(minutes=30)
+
+
+class NoticeKind(StrEnum):
+    WINNER = "winner"
+    RESULT = "result"
+    CANCELLED = "cancelled"
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: int
+    kind: NoticeKind
+    channel: Channel
+    recipient: str
+    attempts: int
+    day: dt.date
+    title: str
+    status: EventStatus
+    ballot_count: int
+    winning_number: int | None
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential backoff: 5 s, 10 s, 20 s, … capped at 30 minutes."""
+    doublings = min(max(attempts - 1, 0), 16)
+    return min(FIRST_RETRY * (1 << doublings), LONGEST_RETRY)
+
+
+class Notifications:
+    def __init__(self, context: Context) -> None:
+        self._ctx = context
+
+    async def claim_due(self, *, limit: int = 100, lease: dt.timedelta = LEASE) -> list[Notice]:
+        """Take up to `limit` due notices for this sender alone until the lease runs out."""
+        now = self._ctx.clock.now()
+        async with self._ctx.db.transaction() as uow:
+            claimed = await uow.outbox.claim_due(now=now, limit=limit, lease=lease)
+            event_ids = {message.event_id for message in claimed if message.event_id is not None}
+            events = {event_id: await uow.events.by_id(event_id) for event_id in event_ids}
+        notices = []
+        for message in claimed:
+            event = events.get(message.event_id) if message.event_id is not None else None
+            if event is None:
+                continue
+            notices.append(
+                Notice(
+                    id=message.id,
+                    kind=NoticeKind(message.kind),
+                    channel=Channel(message.channel),
+                    recipient=message.recipient,
+                    attempts=message.attempts,
+                    day=event.day,
+                    title=event.title,
+                    status=EventStatus(event.status),
+                    ballot_count=event.ballot_count,
+                    winning_number=event.winning_number,
+                )
+            )
+        return notices
+
+    async def delivered(self, notice: Notice) -> None:
+        async with self._ctx.db.transaction() as uow:
+            await uow.outbox.mark_sent(notice.id, now=self._ctx.clock.now())
+
+    async def failed(self, notice: Notice, error: str, *, retry_after: dt.timedelta | None = None) -> None:
+        """A passing failure: try again after `retry_after`, or the backoff; give up after many tries."""
+        async with self._ctx.db.transaction() as uow:
+            if notice.attempts >= MAX_ATTEMPTS:
+                log.error("giving up on notice %s after %s attempts: %s", notice.id, notice.attempts, error)
+                await uow.outbox.give_up(notice.id, error=error)
+                return
+            delay = retry_after if retry_after is not None else retry_delay(notice.attempts)
+            await uow.outbox.retry_later(notice.id, at=self._ctx.clock.now() + delay, error=error)
+
+    async def undeliverable(self, notice: Notice, error: str) -> None:
+        """A permanent failure (the user blocked the bot): never try this one again."""
+        async with self._ctx.db.transaction() as uow:
+            await uow.outbox.give_up(notice.id, error=error)
+
+    async def release(self, notices: list[Notice]) -> None:
+        """Hand claimed notices back unsent (at shutdown), so the next sender takes them at once."""
+        if not notices:
+            return
+        async with self._ctx.db.transaction() as uow:
+            for notice in notices:
+                await uow.outbox.retry_later(notice.id, at=self._ctx.clock.now(), error="released")
+
+    async def pending(self) -> int:
+        async with self._ctx.db.snapshot() as uow:
+            return await uow.outbox.count(status="pending")

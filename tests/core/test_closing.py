@@ -1,0 +1,186 @@
+"""Closing and drawing: one draw per event, never half-closed, winners told through the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import FixedClock
+from core.draws import winning_number
+from core.errors import NoEventOnDate
+from core.results import EventStatus
+from core.rules import LotteryRules
+from core.service import LotteryService
+from storage import Database
+from storage.models import Ballot, Event
+from storage.outbox import Outbox
+from tests.core.players import joined_player
+
+MAY_1 = dt.date(2024, 5, 1)
+
+
+async def test_closing_draws_one_of_the_ballots_and_queues_the_news(
+    service: LotteryService, db: Database
+) -> None:
+    ann = await joined_player(service, 1, paid_ballots=3)
+    bob = await joined_player(service, 2, paid_ballots=2)
+    carol = await joined_player(service, 3)
+    await service.players.set_email(ann, "ann@example.com")
+    await service.players.set_email(bob, "bob@example.com")
+    await service.tickets.buy(ann, 3)
+    await service.tickets.buy(bob, 2)
+
+    [result] = await service.closing.close_open_events()
+
+    assert result.day == MAY_1
+    assert result.ballot_count == 5
+    assert result.winning_number is not None
+    expected_winner = ann if result.winning_number <= 3 else bob
+    assert result.winner_telegram_id == expected_winner
+    async with db.snapshot() as uow:
+        event = (await uow.session.execute(select(Event))).scalar_one()
+        owner = await uow.ballots.owner_of(event_id=event.id, number=result.winning_number)
+        messages = await uow.outbox.for_event(event.id)
+    # The draw is a pure function of what was stored: anyone can recompute it.
+    assert event.draw_seed is not None
+    assert winning_number(bytes.fromhex(event.draw_seed), event.ballot_count) == event.winning_number
+    assert event.winner_player_id == owner
+    loser = bob if expected_winner == ann else ann
+    assert sorted((m.kind, m.channel, m.recipient) for m in messages) == sorted(
+        [
+            ("winner", "telegram", str(expected_winner)),
+            ("winner", "email", "ann@example.com" if expected_winner == ann else "bob@example.com"),
+            ("result", "telegram", str(loser)),
+            ("result", "telegram", str(carol)),
+        ]
+    )
+
+
+async def test_an_event_without_ballots_closes_without_a_winner(service: LotteryService) -> None:
+    await joined_player(service, 1)
+    [result] = await service.closing.close_open_events()
+    assert result.ballot_count == 0
+    assert result.winning_number is None
+    info = await service.closing.winner_on(MAY_1)
+    assert info.status is EventStatus.CLOSED
+    assert not info.drawn
+
+
+async def test_closing_twice_draws_once(service: LotteryService) -> None:
+    ann = await joined_player(service, 1, paid_ballots=1)
+    await service.tickets.buy(ann, 1)
+    first = await service.closing.close_open_events()
+    second = await service.closing.close_open_events()
+    assert len(first) == 1
+    assert second == []
+
+
+async def test_racing_closers_draw_once(service: LotteryService, db: Database, clock: FixedClock) -> None:
+    for telegram_id in range(1, 6):
+        buyer = await joined_player(service, telegram_id, paid_ballots=2)
+        await service.tickets.buy(buyer, 2)
+    event = await service.events.today()
+    closers = [service.closing.close_event(event.id, clock.now()) for _ in range(8)]
+    results = await asyncio.gather(*closers)
+    drawn = [r for r in results if r is not None]
+    assert len(drawn) == 1
+    info = await service.closing.winner_on(MAY_1)
+    assert info.winning_number == drawn[0].winning_number
+    async with db.snapshot() as uow:
+        assert len([m for m in await uow.outbox.for_event(event.id) if m.kind == "winner"]) == 1
+
+
+async def test_a_crash_during_a_close_leaves_the_event_open(
+    service: LotteryService, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ann = await joined_player(service, 1, paid_ballots=2)
+    await service.tickets.buy(ann, 2)
+
+    async def crash(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("the process died while queueing notifications")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Outbox, "add_for_participants", crash)
+        with pytest.raises(ConnectionError):
+            await service.closing.close_open_events()
+
+    info = await service.closing.winner_on(MAY_1)
+    assert info.status is EventStatus.OPEN
+    assert info.winning_number is None
+    async with db.snapshot() as uow:
+        event = (await uow.session.execute(select(Event))).scalar_one()
+        assert (event.draw_seed, event.closed_at, event.winner_player_id) == (None, None, None)
+    [result] = await service.closing.close_open_events()
+    assert result.winning_number in (1, 2)
+
+
+async def test_due_events_close_when_their_day_ends_in_the_lottery_time_zone(db: Database) -> None:
+    clock = FixedClock(dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC))
+    berlin = LotteryService(db, rules=LotteryRules(timezone=ZoneInfo("Europe/Berlin")), clock=clock)
+    ann = await joined_player(berlin, 1, paid_ballots=1)
+    await berlin.tickets.buy(ann, 1)
+
+    assert await berlin.closing.close_due_events(dt.datetime(2024, 5, 1, 21, 59, tzinfo=dt.UTC)) == []
+    [result] = await berlin.closing.close_due_events(dt.datetime(2024, 5, 1, 22, 0, tzinfo=dt.UTC))
+    assert result.day == MAY_1
+    assert result.winning_number == 1
+    # The next day's event is open at once, without anyone asking for it.
+    assert (await berlin.events.on_day(dt.date(2024, 5, 2))).status is EventStatus.OPEN
+
+
+async def test_catching_up_after_downtime_closes_every_missed_day(
+    service: LotteryService, clock: FixedClock
+) -> None:
+    for _ in range(3):
+        ann = await joined_player(service, 1, paid_ballots=1)
+        await service.tickets.buy(ann, 1)
+        clock.advance(dt.timedelta(days=1))
+    results = await service.closing.close_due_events()
+    assert [r.day for r in results] == [MAY_1, dt.date(2024, 5, 2), dt.date(2024, 5, 3)]
+    assert all(r.winning_number == 1 for r in results)
+
+
+async def test_winner_by_date(service: LotteryService) -> None:
+    with pytest.raises(NoEventOnDate):
+        await service.closing.winner_on(dt.date(2023, 1, 1))
+    assert await service.closing.latest_winner() is None
+    ann = await joined_player(service, 1, paid_ballots=1)
+    await service.tickets.buy(ann, 1)
+    before = await service.closing.winner_on(MAY_1)
+    assert not before.drawn
+    await service.closing.close_open_events()
+    after = await service.closing.winner_on(MAY_1)
+    assert (after.winning_number, after.winner_name, after.ballot_count) == (1, "Ann", 1)
+    latest = await service.closing.latest_winner()
+    assert latest == after
+
+
+async def test_a_deleted_winner_stays_anonymous(service: LotteryService) -> None:
+    ann = await joined_player(service, 1, paid_ballots=1)
+    await service.tickets.buy(ann, 1)
+    await service.closing.close_open_events()
+    await service.players.delete(ann)
+    info = await service.closing.winner_on(MAY_1)
+    assert info.winner_name is not None
+    assert "Ann" not in info.winner_name
+
+
+async def test_the_winner_is_found_by_number_not_by_loading_ballots(
+    service: LotteryService, db: Database
+) -> None:
+    ann = await joined_player(service, 1, paid_ballots=50)
+    bob = await joined_player(service, 2, paid_ballots=50)
+    await service.tickets.buy(ann, 50)
+    await service.tickets.buy(bob, 50)
+    [result] = await service.closing.close_open_events()
+    async with db.snapshot() as uow:
+        holder = (
+            await uow.session.execute(select(Ballot.player_id).where(Ballot.number == result.winning_number))
+        ).scalar_one()
+        winner = await uow.players.by_id(holder)
+    assert winner is not None
+    assert winner.telegram_id == result.winner_telegram_id

@@ -1,0 +1,76 @@
+"""The outbox: every notice claimed by one sender at a time, retried with backoff, never lost."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from core.clock import FixedClock
+from core.notifications import MAX_ATTEMPTS, Channel, NoticeKind, retry_delay
+from core.service import LotteryService
+from tests.core.players import joined_player
+
+
+async def drawn_event(service: LotteryService, players: int) -> None:
+    for telegram_id in range(1, players + 1):
+        buyer = await joined_player(service, telegram_id, paid_ballots=1)
+        await service.tickets.buy(buyer, 1)
+    await service.closing.close_open_events()
+
+
+async def test_concurrent_senders_never_claim_the_same_notice(service: LotteryService) -> None:
+    await drawn_event(service, 30)
+    batches = await asyncio.gather(*(service.notifications.claim_due(limit=7) for _ in range(6)))
+    claimed = [notice.id for batch in batches for notice in batch]
+    assert len(claimed) == len(set(claimed)) == 30
+    assert await service.notifications.claim_due() == []
+    kinds = sorted(notice.kind for batch in batches for notice in batch)
+    assert kinds.count(NoticeKind.WINNER) == 1
+    assert all(n.channel is Channel.TELEGRAM and n.day == dt.date(2024, 5, 1) for b in batches for n in b)
+
+
+async def test_a_failed_notice_comes_back_after_its_backoff(
+    service: LotteryService, clock: FixedClock
+) -> None:
+    await drawn_event(service, 1)
+    [notice] = await service.notifications.claim_due()
+    await service.notifications.failed(notice, "telegram said 502")
+    assert await service.notifications.claim_due() == []
+    clock.advance(retry_delay(1))
+    [again] = await service.notifications.claim_due()
+    assert again.id == notice.id
+    assert again.attempts == 2
+    await service.notifications.delivered(again)
+    assert await service.notifications.pending() == 0
+
+
+async def test_an_expired_lease_frees_a_notice_whose_sender_died(
+    service: LotteryService, clock: FixedClock
+) -> None:
+    await drawn_event(service, 1)
+    [notice] = await service.notifications.claim_due(lease=dt.timedelta(minutes=2))
+    clock.advance(dt.timedelta(minutes=3))
+    [again] = await service.notifications.claim_due()
+    assert again.id == notice.id
+
+
+async def test_released_notices_are_due_at_once(service: LotteryService) -> None:
+    await drawn_event(service, 2)
+    claimed = await service.notifications.claim_due()
+    await service.notifications.release(claimed)
+    assert {n.id for n in await service.notifications.claim_due()} == {n.id for n in claimed}
+
+
+async def test_a_notice_is_given_up_after_many_attempts(service: LotteryService, clock: FixedClock) -> None:
+    await drawn_event(service, 1)
+    for _ in range(MAX_ATTEMPTS):
+        [notice] = await service.notifications.claim_due()
+        await service.notifications.failed(notice, "still down")
+        clock.advance(dt.timedelta(hours=1))
+    assert await service.notifications.claim_due() == []
+    assert await service.notifications.pending() == 0
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [5, 10, 20]
+    assert retry_delay(100) == dt.timedelta(minutes=30)
