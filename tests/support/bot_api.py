@@ -732,7 +732,7 @@ class BotApiEmulator:
         self,
         chat_id: ChatId,
         predicate: Callable[[str], bool] | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109 - a deadline per wait reads best in tests
+        timeout: float = 10.0,
     ) -> SentMessage:
         """The first message to ``chat_id`` since the last wait for that chat matching ``predicate``.
 
@@ -755,7 +755,7 @@ class BotApiEmulator:
         if found is not None:
             raise AssertionError(f"unexpected message to {chat_id}: {found[1]['text']!r}")
 
-    async def wait_for_call(self, method: str, timeout: float = 10.0) -> JSONDict:  # noqa: ASYNC109
+    async def wait_for_call(self, method: str, timeout: float = 10.0) -> JSONDict:
         """The parameters of the first call of ``method`` since the last wait for it."""
         key = method.lower()
         start = self._call_cursors.get(key, 0)
@@ -767,7 +767,7 @@ class BotApiEmulator:
         self._call_cursors[key] = index + 1
         return params
 
-    async def wait_until_updates_consumed(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    async def wait_until_updates_consumed(self, timeout: float = 10.0) -> None:
         """Wait until the bot confirmed (polled past) every injected update."""
         done = await self._signal.wait_until(lambda: True if not self._pending else None, timeout)
         if done is None:

@@ -209,7 +209,7 @@ class SmtpServer:
     async def wait_for_messages(
         self,
         count: int,
-        timeout: float = 10.0,  # noqa: ASYNC109 - a deadline per wait reads best in tests
+        timeout: float = 10.0,
     ) -> list[ReceivedMail]:
         """Wait until at least ``count`` messages arrived; return them all."""
         loop = asyncio.get_running_loop()

@@ -1,0 +1,152 @@
+"""The composition root: builds the Application and wires the lottery, jobs and delivery into it.
+
+Services are made here once, started in `start()` and stopped in `stop()` (the same sequence as
+python-telegram-bot's `run_polling`, spelled out so tests run the very same code). Nothing is
+global, so tests build as many bots as they like side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+from bot.commands import register_commands
+from bot.delivery import Delivery
+from bot.errors import APOLOGY, explain
+from bot.handlers.admin import AdminHandlers
+from bot.handlers.base import Context, reply
+from bot.handlers.fallback import Fallbacks
+from bot.handlers.guards import Guards, Throttle
+from bot.handlers.money import MoneyHandlers
+from bot.handlers.players import PlayerHandlers
+from bot.handlers.tickets import TicketHandlers
+from bot.mailer import Mailer, SmtpMailer
+from bot.parsing import BadInput
+from bot.scheduling import DrawScheduler
+from bot.settings import Settings
+from core.errors import LotteryError
+from core.service import LotteryService
+
+log = logging.getLogger(__name__)
+
+
+class LotteryBot:
+    """Everything one bot process runs, and the order in which it starts and stops."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        lottery: LotteryService,
+        *,
+        mailer: Mailer | None = None,
+        throttle: Throttle | None = None,
+        migrate: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.lottery = lottery
+        self._migrate = migrate
+        self.mailer = (
+            mailer
+            if mailer is not None
+            else (SmtpMailer.from_settings(settings) if settings.email_enabled else None)
+        )
+        self.application = self._build(throttle or Throttle())
+        self.delivery = Delivery(lottery, self.application.bot, self.mailer)
+        self.scheduler = DrawScheduler(
+            lottery, on_draws=lambda _: self.delivery.wake(), tick_seconds=settings.close_tick_seconds
+        )
+        self._delivery_task: asyncio.Task[None] | None = None
+
+    def _build(self, throttle: Throttle) -> Application:  # type: ignore[type-arg]
+        settings = self.settings
+        application = (
+            ApplicationBuilder()
+            .token(settings.telegram_bot_token.get_secret_value())
+            .base_url(settings.telegram_api_base_url)
+            .defaults(Defaults(tzinfo=settings.timezone))
+            .rate_limiter(AIORateLimiter(overall_max_rate=settings.messages_per_second, max_retries=2))
+            .build()
+        )
+        application.add_handlers(Guards(throttle).handlers(), group=-1)
+        groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, AdminHandlers]
+        regular = [h for group in groups for h in group(self.lottery, settings).handlers()]
+        application.add_handlers([*regular, *Fallbacks().handlers()], group=0)
+        application.add_error_handler(self._on_error)
+        return application
+
+    async def start(self) -> None:
+        """Start in the order python-telegram-bot's `run_polling` uses, with our services in between."""
+        application = self.application
+        await application.initialize()  # getMe: fails fast on a wrong token
+        if self._migrate:
+            await self.lottery.migrate()
+        await register_commands(application.bot, self.settings.admin_ids)
+        job_queue = application.job_queue
+        assert job_queue is not None, "python-telegram-bot needs its job-queue extra"
+        self.scheduler.install(job_queue)
+        await application.start()
+        await self.scheduler.close_due()  # catch up on draws missed while the bot was down
+        self._delivery_task = asyncio.create_task(self.delivery.run(), name="outbox delivery")
+        updater = application.updater
+        assert updater is not None
+        # Never drop pending updates: payments may be among them.
+        await updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        log.info("the bot is running as @%s", application.bot.username)
+
+    async def stop(self) -> None:
+        """Stop taking updates, finish what is in hand, then release every resource."""
+        application = self.application
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()  # waits for the handlers still running
+        self.delivery.stop()
+        if self._delivery_task is not None:
+            await self._delivery_task
+            self._delivery_task = None
+        await application.shutdown()
+        await self.lottery.close()
+        log.info("the bot has stopped")
+
+    async def _on_error(self, update: object, context: Context) -> None:
+        """Refusals become their friendly reply; anything else is logged and apologised for."""
+        error = context.error
+        if not isinstance(update, Update):
+            log.error("background job failed", exc_info=error)
+            return
+        if isinstance(error, LotteryError | BadInput):
+            text = explain(error, self.settings.timezone)
+        else:
+            user = update.effective_user
+            message = update.effective_message
+            log.error(
+                "handler failed for update %s (user %s, text %r)",
+                update.update_id,
+                user.id if user else None,
+                (message.text or "")[:100] if message else None,
+                exc_info=error,
+            )
+            text = APOLOGY
+        try:
+            await reply(update, text)
+        except Exception:
+            log.exception("could not send the reply to update %s", update.update_id)
+
+    def run(self) -> None:
+        """Long-poll until SIGINT or SIGTERM, then stop cleanly and return (exit code 0)."""
+        asyncio.run(self._serve_until_signalled())
+
+    async def _serve_until_signalled(self) -> None:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
+        await self.start()
+        try:
+            await stopping.wait()
+        finally:
+            await self.stop()

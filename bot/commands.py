@@ -1,0 +1,47 @@
+"""The command menus Telegram shows: players see theirs, admins see theirs and the players'."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+
+log = logging.getLogger(__name__)
+
+PLAYER_COMMANDS = [
+    BotCommand("start", "Register and see how it works"),
+    BotCommand("join", "Enter today's lottery"),
+    BotCommand("pay", "Pay for N ballots"),
+    BotCommand("buy", "Turn credit into N ballots"),
+    BotCommand("mytickets", "Your ballots today"),
+    BotCommand("me", "Your profile and credit"),
+    BotCommand("email", "Set the email for winner notices"),
+    BotCommand("history", "Payments, purchases, refunds, ballots"),
+    BotCommand("refund", "Refund an unused payment"),
+    BotCommand("events", "Lotteries around today"),
+    BotCommand("winner", "Winning ballot of a day"),
+    BotCommand("help", "What the bot can do"),
+    BotCommand("deleteme", "Delete your data"),
+]
+
+ADMIN_COMMANDS = [
+    BotCommand("close", "Close open lotteries now and draw"),
+    BotCommand("newevent", "Create a lottery ahead"),
+    BotCommand("editevent", "Change an unsold lottery"),
+    BotCommand("deleteevent", "Delete an unsold lottery"),
+    BotCommand("cancelevent", "Cancel a lottery, refunding ballots"),
+    BotCommand("users", "Registered players"),
+    BotCommand("stats", "Totals"),
+]
+
+
+async def register_commands(bot: Bot, admin_ids: Iterable[int]) -> None:
+    await bot.set_my_commands(PLAYER_COMMANDS, scope=BotCommandScopeDefault())
+    for admin_id in admin_ids:
+        try:
+            await bot.set_my_commands(PLAYER_COMMANDS + ADMIN_COMMANDS, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as refused:
+            # Telegram refuses a chat scope until the admin has opened a chat with the bot.
+            log.warning("could not set the admin commands for %s: %s", admin_id, refused)

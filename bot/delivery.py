@@ -1,0 +1,107 @@
+"""Delivering the outbox: winner and result messages by Telegram, winner emails by SMTP.
+
+One loop per process claims due notices in batches (several processes share the outbox safely, see
+`core.notifications`), sends them concurrently within Telegram's limits (the Application's
+AIORateLimiter), and reports each outcome. A blocked bot (403) is final for Telegram only: the
+winner's email is a notice of its own. At shutdown the batch in hand is finished, and anything
+claimed but not sent is handed back, so a restart neither loses nor repeats a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, RetryAfter
+
+from bot import replies
+from bot.mailer import Mailer, PermanentMailError
+from core.notifications import Channel, Notice
+from core.service import LotteryService
+
+log = logging.getLogger(__name__)
+
+
+class Delivery:
+    def __init__(
+        self,
+        lottery: LotteryService,
+        bot: Bot,
+        mailer: Mailer | None,
+        *,
+        batch_size: int = 50,
+        idle_seconds: float = 2.0,
+    ) -> None:
+        self._lottery = lottery
+        self._bot = bot
+        self._mailer = mailer
+        self._batch_size = batch_size
+        self._idle_seconds = idle_seconds
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    def wake(self) -> None:
+        """New notices were queued (a draw happened): look now rather than at the next poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until stopped; a failing round is logged and retried, never fatal."""
+        while not self._stopping.is_set():
+            try:
+                sent = await self.deliver_due()
+            except Exception:
+                log.exception("delivery round failed; retrying shortly")
+                sent = 0
+            if sent == 0 and not self._stopping.is_set():
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_seconds)
+
+    async def deliver_due(self) -> int:
+        """Send one batch of due notices; how many were handled."""
+        notices = await self._lottery.notifications.claim_due(limit=self._batch_size)
+        if not notices:
+            return 0
+        sending = [asyncio.ensure_future(self._deliver(notice)) for notice in notices]
+        try:
+            await asyncio.gather(*sending)
+        except asyncio.CancelledError:
+            unsent = [n for n, task in zip(notices, sending, strict=True) if not task.done()]
+            await asyncio.shield(self._lottery.notifications.release(unsent))
+            raise
+        return len(notices)
+
+    async def _deliver(self, notice: Notice) -> None:
+        notifications = self._lottery.notifications
+        try:
+            if notice.channel is Channel.TELEGRAM:
+                await self._bot.send_message(chat_id=int(notice.recipient), text=replies.notice_text(notice))
+            else:
+                await self._send_email(notice)
+        except RetryAfter as flood:
+            retry_after = flood.retry_after
+            delay = (
+                retry_after if isinstance(retry_after, dt.timedelta) else dt.timedelta(seconds=retry_after)
+            )
+            await notifications.failed(notice, f"rate limited: {flood}", retry_after=delay)
+        except (Forbidden, BadRequest, PermanentMailError) as final:
+            log.warning("notice %s to %s cannot be delivered: %s", notice.id, notice.channel, final)
+            await notifications.undeliverable(notice, str(final))
+        except Exception as passing:  # network, 5xx, SMTP down: all worth another try later
+            log.warning("notice %s failed (attempt %s): %r", notice.id, notice.attempts, passing)
+            await notifications.failed(notice, repr(passing))
+        else:
+            await notifications.delivered(notice)
+
+    async def _send_email(self, notice: Notice) -> None:
+        if self._mailer is None:
+            raise PermanentMailError("email is not configured (SMTP_HOST is empty)")
+        subject, body = replies.winner_email(notice)
+        await self._mailer.send(to=notice.recipient, subject=subject, body=body)

@@ -1,0 +1,1 @@
+"""Telegram handlers, grouped by what the user does. Each one reads the update, calls core, replies."""

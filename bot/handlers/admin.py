@@ -1,0 +1,92 @@
+"""Admins' commands: close early, manage lotteries, look at players and totals.
+
+Every handler here is registered behind the admin filter; anyone else reaches `refuse` instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from telegram import Update
+from telegram.ext import CommandHandler, filters
+
+from bot import parsing, replies
+from bot.handlers.base import AnyHandler, Context, HandlerGroup, arguments, reply
+
+ADMIN_COMMANDS = ("close", "newevent", "editevent", "deleteevent", "cancelevent", "users", "stats")
+
+
+class AdminHandlers(HandlerGroup):
+    def handlers(self) -> list[AnyHandler]:
+        admins = filters.ChatType.PRIVATE & filters.User(user_id=self.settings.admin_ids, allow_empty=False)
+        commands = {
+            "close": self.close,
+            "newevent": self.new_event,
+            "editevent": self.edit_event,
+            "deleteevent": self.delete_event,
+            "cancelevent": self.cancel_event,
+            "users": self.users,
+            "stats": self.stats,
+        }
+        allowed: list[AnyHandler] = [
+            CommandHandler(name, callback, filters=admins) for name, callback in commands.items()
+        ]
+        return [*allowed, CommandHandler(list(ADMIN_COMMANDS), self.refuse)]
+
+    async def refuse(self, update: Update, context: Context) -> None:
+        await reply(update, replies.NOT_ADMIN)
+
+    async def close(self, update: Update, context: Context) -> None:
+        await reply(update, replies.draws(await self.lottery.closing.close_open_events()))
+
+    async def new_event(self, update: Update, context: Context) -> None:
+        args = arguments(context)
+        if not args:
+            raise parsing.BadInput("Usage: /newevent YYYY-MM-DD [PRICE] [TITLE]")
+        day = parsing.date(args[0])
+        rest = args[1:]
+        price = parsing.price(rest.pop(0)) if rest and rest[0].isdigit() else None
+        title = " ".join(rest) or None
+        event = await self.lottery.events.create(day, price=price, title=title)
+        await reply(update, "Created: " + replies.event_line(event))
+
+    async def edit_event(self, update: Update, context: Context) -> None:
+        args = arguments(context)
+        usage = "Usage: /editevent YYYY-MM-DD price N, or /editevent YYYY-MM-DD title NEW TITLE"
+        if len(args) < 3 or args[1].lower() not in ("price", "title"):
+            raise parsing.BadInput(usage)
+        day = parsing.date(args[0])
+        if args[1].lower() == "price":
+            if len(args) != 3:
+                raise parsing.BadInput(usage)
+            event = await self.lottery.events.edit(day, price=parsing.price(args[2]))
+        else:
+            event = await self.lottery.events.edit(day, title=" ".join(args[2:]))
+        await reply(update, "Updated: " + replies.event_line(event))
+
+    async def delete_event(self, update: Update, context: Context) -> None:
+        day = self._one_date(context, "deleteevent")
+        await self.lottery.events.delete(day)
+        await reply(update, f"Deleted the lottery of {day.isoformat()}.")
+
+    async def cancel_event(self, update: Update, context: Context) -> None:
+        day = self._one_date(context, "cancelevent")
+        await reply(update, replies.cancelled(await self.lottery.events.cancel(day)))
+
+    async def users(self, update: Update, context: Context) -> None:
+        page_number = parsing.quantity(arguments(context), command="users")
+        page_size = 20
+        players, total = await self.lottery.players.page(
+            offset=(page_number - 1) * page_size, limit=page_size
+        )
+        await reply(update, replies.users(players, total, page_number))
+
+    async def stats(self, update: Update, context: Context) -> None:
+        await reply(update, replies.stats(await self.lottery.events.stats()))
+
+    @staticmethod
+    def _one_date(context: Context, command: str) -> dt.date:
+        day = parsing.optional_date(arguments(context), command=command)
+        if day is None:
+            raise parsing.BadInput(f"Usage: /{command} YYYY-MM-DD")
+        return day

@@ -1,0 +1,93 @@
+"""Handlers that run before the others: flood control, edited messages, commands in groups.
+
+Each one stops the update (ApplicationHandlerStop) when it has dealt with it, so the regular handlers
+never see an edited `/buy 1` (which would buy again) or a private command typed in a group.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, MessageHandler, TypeHandler, filters
+
+from bot import replies
+from bot.handlers.base import AnyHandler, Context, reply
+
+READ_ONLY_COMMANDS = ("winner", "events", "help")
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+    warned: bool = False
+
+
+class Throttle:
+    """A token bucket per user: bursts are fine, a flood is slowed down with one polite warning."""
+
+    def __init__(
+        self, *, rate: float = 2.0, burst: int = 10, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._rate = rate
+        self._burst = burst
+        self._clock = clock
+        self._buckets: dict[int, _Bucket] = {}
+
+    def allow(self, user_id: int) -> tuple[bool, bool]:
+        """(allowed, warn): whether to serve this update, and whether to say "slow down" now."""
+        now = self._clock()
+        bucket = self._buckets.setdefault(user_id, _Bucket(float(self._burst), now))
+        bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._rate)
+        bucket.updated = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            bucket.warned = False
+            return True, False
+        warn = not bucket.warned
+        bucket.warned = True
+        if len(self._buckets) > 100_000:
+            self._forget_idle(now)
+        return False, warn
+
+    def _forget_idle(self, now: float) -> None:
+        full_after = self._burst / self._rate
+        self._buckets = {u: b for u, b in self._buckets.items() if now - b.updated < full_after}
+
+
+class Guards:
+    def __init__(self, throttle: Throttle) -> None:
+        self._throttle = throttle
+
+    def handlers(self) -> list[AnyHandler]:
+        read_only = filters.Regex(rf"^/({'|'.join(READ_ONLY_COMMANDS)})(@\w+)?(\s|$)")
+        return [
+            TypeHandler(Update, self.limit_rate),
+            MessageHandler(filters.UpdateType.EDITED, self.ignore),
+            MessageHandler(filters.ChatType.GROUPS & filters.COMMAND & ~read_only, self.private_only),
+            MessageHandler(filters.ChatType.GROUPS & ~filters.COMMAND, self.ignore),
+        ]
+
+    async def limit_rate(self, update: Update, context: Context) -> None:
+        user = update.effective_user
+        if user is None:
+            return
+        allowed, warn = self._throttle.allow(user.id)
+        if allowed:
+            return
+        if warn:
+            if update.callback_query:
+                await update.callback_query.answer(replies.SLOW_DOWN)
+            else:
+                await reply(update, replies.SLOW_DOWN)
+        raise ApplicationHandlerStop
+
+    async def ignore(self, update: Update, context: Context) -> None:
+        raise ApplicationHandlerStop
+
+    async def private_only(self, update: Update, context: Context) -> None:
+        await reply(update, replies.GROUP_ONLY_PRIVATE)
+        raise ApplicationHandlerStop

@@ -1,0 +1,75 @@
+"""Registration, profile, email and account deletion."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import replies
+from bot.handlers.base import AnyHandler, Context, HandlerGroup, arguments, reply, user_id
+
+DELETE_YES = "deleteme:yes"
+DELETE_NO = "deleteme:no"
+
+
+class PlayerHandlers(HandlerGroup):
+    def handlers(self) -> list[AnyHandler]:
+        private = filters.ChatType.PRIVATE
+        return [
+            CommandHandler("start", self.start, filters=private),
+            CommandHandler("help", self.help),
+            CommandHandler("email", self.email, filters=private),
+            CommandHandler("me", self.me, filters=private),
+            CommandHandler("deleteme", self.delete_me, filters=private),
+            CallbackQueryHandler(self.confirm_delete, pattern=f"^({DELETE_YES}|{DELETE_NO})$"),
+        ]
+
+    async def start(self, update: Update, context: Context) -> None:
+        """Register the player (or greet them back) and show what to do."""
+        user = update.effective_user
+        assert user is not None
+        profile, new = await self.lottery.players.register(
+            user.id, username=user.username, first_name=user.first_name
+        )
+        await reply(update, replies.welcome(profile, new=new, timezone=self.settings.timezone))
+
+    async def help(self, update: Update, context: Context) -> None:
+        await reply(update, replies.help_text(timezone=self.settings.timezone, admin=self.is_admin(update)))
+
+    async def email(self, update: Update, context: Context) -> None:
+        args = arguments(context)
+        if len(args) != 1:
+            await reply(update, "Send your address after the command, e.g. /email name@example.com")
+            return
+        profile = await self.lottery.players.set_email(user_id(update), args[0])
+        await reply(update, replies.email_saved(profile))
+
+    async def me(self, update: Update, context: Context) -> None:
+        await reply(update, replies.profile(await self.lottery.players.profile(user_id(update))))
+
+    async def delete_me(self, update: Update, context: Context) -> None:
+        await self.lottery.players.profile(user_id(update))  # unknown players learn to /start instead
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton("Yes, delete", callback_data=DELETE_YES),
+                    InlineKeyboardButton("Cancel", callback_data=DELETE_NO),
+                ]
+            ]
+        )
+        await reply(
+            update,
+            "Delete your data? Your name and email are erased. Your ballots and payments stay, anonymous, "
+            "so past draws remain verifiable. Unspent credit is forfeited: use /refund first.",
+            keyboard,
+        )
+
+    async def confirm_delete(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        if query.data == DELETE_NO:
+            await query.edit_message_text("Deletion cancelled. Nothing changed.")
+            return
+        await self.lottery.players.delete(user_id(update))
+        await query.edit_message_text("Your data is deleted. Send /start if you ever want to play again.")

@@ -1,0 +1,58 @@
+"""Reading command arguments. Anything unexpected becomes a `BadInput` with a hint, never a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+MAX_ARGUMENT_LENGTH = 64
+_WHOLE_NUMBER = re.compile(r"^\+?\d{1,12}$")
+
+
+class BadInput(Exception):
+    """The user typed something we cannot read; `hint` says how to type it."""
+
+    def __init__(self, hint: str) -> None:
+        super().__init__(hint)
+        self.hint = hint
+
+
+def quantity(args: list[str], *, command: str, default: int = 1) -> int:
+    """A positive whole number of ballots; the core checks the upper bound."""
+    if not args:
+        return default
+    if len(args) > 1:
+        raise BadInput(f"Give one number, e.g. /{command} 3")
+    text = args[0]
+    if not _WHOLE_NUMBER.match(text):
+        raise BadInput(f"“{shorten(text)}” is not a whole number. Try /{command} 3")
+    return int(text)
+
+
+def date(text: str) -> dt.date:
+    """A calendar date written YYYY-MM-DD."""
+    try:
+        if len(text) != len("2024-05-01"):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"“{shorten(text)}” is not a date. Write it as YYYY-MM-DD, e.g. 2024-05-01") from None
+
+
+def optional_date(args: list[str], *, command: str) -> dt.date | None:
+    if not args:
+        return None
+    if len(args) > 1:
+        raise BadInput(f"Give one date, e.g. /{command} 2024-05-01")
+    return date(args[0])
+
+
+def price(text: str) -> int:
+    if not _WHOLE_NUMBER.match(text) or int(text) < 1:
+        raise BadInput(f"“{shorten(text)}” is not a price. Give a whole number of the smallest unit, e.g. 5")
+    return int(text)
+
+
+def shorten(text: str) -> str:
+    """Echo user input back without flooding the chat with it."""
+    return text if len(text) <= MAX_ARGUMENT_LENGTH else text[: MAX_ARGUMENT_LENGTH - 1] + "…"

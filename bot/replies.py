@@ -1,0 +1,293 @@
+"""What the bot says: every reply rendered from core's results, as plain text (no markup to escape)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from core.notifications import Notice, NoticeKind
+from core.results import (
+    CancelResult,
+    DrawResult,
+    EventInfo,
+    EventStatus,
+    History,
+    JoinResult,
+    LedgerKind,
+    PaymentReceipt,
+    PlayerSummary,
+    Profile,
+    PurchaseReceipt,
+    RefundablePayment,
+    RefundReceipt,
+    Stats,
+    WinnerInfo,
+)
+
+TELEGRAM_LIMIT = 4096
+MAX_LISTED_NUMBERS = 60
+
+PLAYER_HELP = """How it works: every day one lottery runs. At midnight ({timezone}) one ballot \
+is drawn at random and its owner wins.
+
+/join – enter today's lottery
+/pay N – pay for N ballots (credit stays yours until spent)
+/buy N – turn credit into N ballots
+/mytickets – your ballots today
+/me – your profile and credit
+/email ADDRESS – where to email you if you win
+/history – payments, purchases, refunds and ballots
+/refund – get an unused payment back
+/events – today's lottery and the ones around it
+/winner [YYYY-MM-DD] – the winning ballot of a day
+/deleteme – delete your data"""
+
+ADMIN_HELP = """Admin commands:
+/close – close every open lottery now and draw
+/newevent DATE [PRICE] [TITLE] – create a lottery ahead
+/editevent DATE price N | title TEXT – change terms while unsold
+/deleteevent DATE – delete an unsold lottery
+/cancelevent DATE – cancel an open lottery, refunding every ballot
+/users [PAGE] – registered players
+/stats – totals"""
+
+GROUP_ONLY_PRIVATE = "Let's do that in a private chat: open a chat with me and send the command there."
+UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."
+PLAIN_TEXT = "I work with commands. Send /help to see them."
+SLOW_DOWN = "Easy there! Please wait a few seconds between commands."
+NOT_ADMIN = "That command is for the lottery's admins."
+STALE_BUTTON = "This button has expired. Send the command again."
+
+
+def ballots(numbers: Iterable[int]) -> str:
+    listed = list(numbers)
+    shown = ", ".join(f"#{n}" for n in listed[:MAX_LISTED_NUMBERS])
+    if len(listed) > MAX_LISTED_NUMBERS:
+        shown += f" … and {len(listed) - MAX_LISTED_NUMBERS} more"
+    return shown or "none"
+
+
+def ballot_range(numbers: range) -> str:
+    if len(numbers) > 3:
+        return f"#{numbers[0]} to #{numbers[-1]}"
+    return ballots(numbers)
+
+
+def fit(text: str) -> str:
+    """Keep a reply within Telegram's message limit."""
+    return text if len(text) <= TELEGRAM_LIMIT else text[: TELEGRAM_LIMIT - 2] + " …"
+
+
+def welcome(profile: Profile, *, new: bool, timezone: ZoneInfo) -> str:
+    name = profile.first_name or "there"
+    greeting = f"Welcome, {name}! You are registered." if new else f"Welcome back, {name}!"
+    return f"{greeting}\n\n{PLAYER_HELP.format(timezone=timezone.key)}"
+
+
+def help_text(*, timezone: ZoneInfo, admin: bool) -> str:
+    text = PLAYER_HELP.format(timezone=timezone.key)
+    return f"{text}\n\n{ADMIN_HELP}" if admin else text
+
+
+def profile(p: Profile) -> str:
+    lines = [
+        f"Name: {p.first_name or '-'}" + (f" (@{p.username})" if p.username else ""),
+        f"Email: {p.email or 'not set (use /email)'}",
+        f"Credit: {p.balance} {p.currency}",
+        f"Today's ballots: {ballots(p.today_ballots)}",
+    ]
+    return "\n".join(lines)
+
+
+def email_saved(p: Profile) -> str:
+    return f"Saved. If you win, we'll also email {p.email}."
+
+
+def event_line(event: EventInfo) -> str:
+    state = {
+        EventStatus.OPEN: "open",
+        EventStatus.CLOSED: "closed",
+        EventStatus.CANCELLED: "cancelled",
+    }[event.status]
+    line = (
+        f"{event.day.isoformat()} – {event.title}: {state}, {event.ballot_count} ballots, "
+        f"{event.price} {event.currency} each"
+    )
+    if event.winning_number is not None:
+        line += f", winning ballot #{event.winning_number}"
+    return line
+
+
+def events(listing: list[EventInfo]) -> str:
+    return "Lotteries:\n" + "\n".join(event_line(e) for e in listing)
+
+
+def joined(result: JoinResult) -> str:
+    event = result.event
+    first = "You're in" if result.newly_joined else "You had already joined"
+    return (
+        f"{first}: {event.title}. {event.participants} player(s) so far.\n"
+        f"A ballot costs {event.price} {event.currency}. Pay with /pay N, then buy with /buy N."
+    )
+
+
+def paid(receipt: PaymentReceipt) -> str:
+    if not receipt.newly_credited:
+        return f"That payment was already credited. Your credit: {receipt.balance} {receipt.currency}."
+    return (
+        f"Payment received: {receipt.amount} {receipt.currency} (transaction {receipt.charge_id}).\n"
+        f"Your credit: {receipt.balance} {receipt.currency}. Buy ballots with /buy N."
+    )
+
+
+def bought(receipt: PurchaseReceipt) -> str:
+    count = len(receipt.numbers)
+    noun = "ballot" if count == 1 else "ballots"
+    return (
+        f"You bought {count} {noun} for {receipt.day.isoformat()}: {ballot_range(receipt.numbers)}.\n"
+        f"Spent {receipt.spent} {receipt.currency}; credit left: {receipt.balance} {receipt.currency}. "
+        "Good luck!"
+    )
+
+
+def my_tickets(p: Profile) -> str:
+    if not p.today_ballots:
+        return "You have no ballots today. /join, /pay and /buy to get some."
+    return f"Your ballots today ({len(p.today_ballots)}): {ballots(p.today_ballots)}"
+
+
+_LEDGER_WORDS = {
+    LedgerKind.PAYMENT: "payment",
+    LedgerKind.PURCHASE: "bought ballots",
+    LedgerKind.REFUND: "refund",
+    LedgerKind.REFUND_REVERSED: "refund failed, credit restored",
+    LedgerKind.EVENT_CANCELLED: "lottery cancelled, ballots refunded",
+}
+
+
+def history(h: History, *, timezone: ZoneInfo) -> str:
+    lines = [f"Credit: {h.balance} {h.currency}", "", "Money:"]
+    for line in h.ledger[:30]:
+        when = line.at.astimezone(timezone).strftime("%Y-%m-%d %H:%M")
+        what = _LEDGER_WORDS[line.kind]
+        if line.quantity:
+            what += f" ×{line.quantity}"
+        if line.day:
+            what += f" ({line.day.isoformat()})"
+        lines.append(f"{when}  {line.amount:+d} {h.currency}  {what}")
+    if not h.ledger:
+        lines.append("nothing yet")
+    lines += ["", "Ballots:"]
+    for held in h.ballots[:15]:
+        outcome = ""
+        if held.winning_number is not None:
+            won = held.winning_number in held.numbers
+            outcome = " – WON!" if won else f" – winner was #{held.winning_number}"
+        elif held.status is EventStatus.CANCELLED:
+            outcome = " – cancelled"
+        lines.append(f"{held.day.isoformat()}: {ballots(held.numbers)}{outcome}")
+    if not h.ballots:
+        lines.append("none yet")
+    return fit("\n".join(lines))
+
+
+def refundable(payments: list[RefundablePayment]) -> str:
+    if not payments:
+        return "You have no payment that can be refunded whole right now (spent credit cannot be refunded)."
+    return "Which payment should go back? Each is refunded whole:"
+
+
+def refund_button(payment: RefundablePayment) -> str:
+    return f"{payment.amount} {payment.currency} paid {payment.paid_at:%Y-%m-%d %H:%M} UTC"
+
+
+def refunded(receipt: RefundReceipt) -> str:
+    return (
+        f"Refunded {receipt.amount} {receipt.currency}. "
+        f"Your credit is now {receipt.balance} {receipt.currency}."
+    )
+
+
+def winner(info: WinnerInfo | None) -> str:
+    if info is None:
+        return "No lottery has been drawn yet."
+    day = info.day.isoformat()
+    if info.status is EventStatus.CANCELLED:
+        return f"The lottery of {day} was cancelled."
+    if info.status is EventStatus.OPEN:
+        return f"The lottery of {day} has not been drawn yet ({info.ballot_count} ballots so far)."
+    if info.winning_number is None:
+        return f"The lottery of {day} closed with no ballots, so there was no draw."
+    return (
+        f"Lottery of {day}: the winning ballot is #{info.winning_number} of {info.ballot_count}, "
+        f"held by {info.winner_name}."
+    )
+
+
+def draws(results: list[DrawResult]) -> str:
+    if not results:
+        return "There was no open lottery to close."
+    lines = []
+    for r in results:
+        if r.winning_number is None:
+            lines.append(f"{r.day.isoformat()}: closed with no ballots.")
+        else:
+            lines.append(f"{r.day.isoformat()}: ballot #{r.winning_number} of {r.ballot_count} wins.")
+    return "Closed:\n" + "\n".join(lines) + "\nThe players are being notified."
+
+
+def cancelled(result: CancelResult) -> str:
+    return (
+        f"The lottery of {result.day.isoformat()} is cancelled; "
+        f"{result.refunded_amount} went back to {result.refunded_players} player(s) as credit."
+    )
+
+
+def users(page: list[PlayerSummary], total: int, page_number: int) -> str:
+    if not page:
+        return f"No players on page {page_number} ({total} in all)."
+    lines = [f"Players, page {page_number} ({total} in all):"]
+    for p in page:
+        handle = f"@{p.username}" if p.username else (p.first_name or "-")
+        lines.append(f"{p.telegram_id}  {handle}  credit {p.balance}")
+    return fit("\n".join(lines))
+
+
+def stats(s: Stats) -> str:
+    return (
+        f"Players: {s.players}\nLotteries: {s.events} ({s.open_events} open)\nBallots: {s.ballots}\n"
+        f"Paid in: {s.paid_in} {s.currency}\nRefunded: {s.refunded} {s.currency}\n"
+        f"Unspent credit: {s.credit_outstanding} {s.currency}"
+    )
+
+
+def notice_text(notice: Notice) -> str:
+    """The Telegram message for an outbox notice."""
+    day = notice.day.isoformat()
+    match notice.kind:
+        case NoticeKind.WINNER:
+            return (
+                f"🎉 You won the lottery of {day}! Your ballot #{notice.winning_number} was drawn "
+                f"out of {notice.ballot_count}."
+            )
+        case NoticeKind.RESULT if notice.winning_number is None:
+            return f"The lottery of {day} closed with no ballots, so there was no draw."
+        case NoticeKind.RESULT:
+            return (
+                f"The lottery of {day} is drawn: ballot #{notice.winning_number} of {notice.ballot_count} "
+                "wins. Not yours this time – today's lottery is open: /join"
+            )
+        case NoticeKind.CANCELLED:
+            return f"The lottery of {day} was cancelled. Any ballots you had went back to your credit."
+    raise ValueError(notice.kind)
+
+
+def winner_email(notice: Notice) -> tuple[str, str]:
+    """Subject and body of the email to a winner."""
+    day = notice.day.isoformat()
+    subject = f"You won the lottery of {day}"
+    body = (
+        f"Congratulations!\n\nYour ballot #{notice.winning_number} was drawn out of {notice.ballot_count} "
+        f"in the lottery of {day} ({notice.title}).\n"
+    )
+    return subject, body

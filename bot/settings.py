@@ -1,0 +1,126 @@
+"""Configuration from the environment and an optional `.env` file, validated once at startup.
+
+Every variable is documented in `.env.example`. A bad value stops the bot with one line that names
+the variable, instead of a traceback later in the night.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.rules import LotteryRules
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+class SmtpSecurity(StrEnum):
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
+class PaymentProvider(StrEnum):
+    DUMMY = "dummy"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr = SecretStr("")
+    telegram_api_base_url: str = DEFAULT_API_BASE_URL
+    database_url: str = "sqlite+aiosqlite:///lottery.db"
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    lottery_timezone: str = "UTC"
+    ballot_price: int = Field(default=1, ge=1, le=1_000_000_000)
+    currency: str = Field(default="XTR", min_length=1, max_length=8)
+    max_ballots_per_purchase: int = Field(default=100, ge=1, le=100_000)
+    payment_provider: PaymentProvider = PaymentProvider.DUMMY
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "lottery@localhost"
+    smtp_security: SmtpSecurity = SmtpSecurity.NONE
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    log_level: str = "INFO"
+    messages_per_second: float = Field(default=25.0, gt=0, le=1000)
+    close_tick_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.lstrip("-").isdigit() for part in parts):
+                raise ValueError("must be comma-separated numeric Telegram user ids")
+            return frozenset(int(part) for part in parts)
+        return value
+
+    @field_validator("lottery_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as unknown:
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
+            ) from unknown
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @field_validator("currency")
+    @classmethod
+    def _upper_currency(cls, value: str) -> str:
+        return value.upper()
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.lottery_timezone)
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+    def lottery_rules(self) -> LotteryRules:
+        return LotteryRules(
+            timezone=self.timezone,
+            ballot_price=self.ballot_price,
+            currency=self.currency,
+            max_ballots_per_purchase=self.max_ballots_per_purchase,
+        )
+
+
+class ConfigurationError(Exception):
+    """Raised with a one-line explanation naming the offending variable."""
+
+
+def load_settings(*, require_token: bool = True, **overrides: object) -> Settings:
+    """Settings from the environment and `.env`; the token may be left out only by `migrate`."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as invalid:
+        raise ConfigurationError(describe(invalid)) from None
+    if require_token and not settings.telegram_bot_token.get_secret_value().strip():
+        raise ConfigurationError("TELEGRAM_BOT_TOKEN is required but not set")
+    return settings
+
+
+def describe(invalid: ValidationError) -> str:
+    """The first problem, phrased with the environment variable's name."""
+    error = invalid.errors()[0]
+    variable = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+    if error["type"] == "missing":
+        return f"{variable} is required but not set"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{variable} is invalid: {message}"
