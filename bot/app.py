@@ -71,7 +71,7 @@ class LotteryBot:
             .rate_limiter(AIORateLimiter(overall_max_rate=settings.messages_per_second, max_retries=2))
             .build()
         )
-        application.add_handlers(Guards(throttle).handlers(), group=-1)
+        application.add_handlers(Guards(throttle).by_group())
         groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, AdminHandlers]
         regular = [h for group in groups for h in group(self.lottery, settings).handlers()]
         application.add_handlers([*regular, *Fallbacks().handlers()], group=0)

@@ -7,7 +7,7 @@ never see an edited `/buy 1` (which would buy again) or a private command typed 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from telegram import Update
@@ -62,14 +62,17 @@ class Guards:
     def __init__(self, throttle: Throttle) -> None:
         self._throttle = throttle
 
-    def handlers(self) -> list[AnyHandler]:
+    def by_group(self) -> dict[int, Sequence[AnyHandler]]:
+        """The guards in handler groups of their own: within one group only the first match runs."""
         read_only = filters.Regex(rf"^/({'|'.join(READ_ONLY_COMMANDS)})(@\w+)?(\s|$)")
-        return [
-            TypeHandler(Update, self.limit_rate),
-            MessageHandler(filters.UpdateType.EDITED, self.ignore),
-            MessageHandler(filters.ChatType.GROUPS & filters.COMMAND & ~read_only, self.private_only),
-            MessageHandler(filters.ChatType.GROUPS & ~filters.COMMAND, self.ignore),
-        ]
+        return {
+            -2: [TypeHandler(Update, self.limit_rate)],
+            -1: [
+                MessageHandler(filters.UpdateType.EDITED, self.ignore),
+                MessageHandler(filters.ChatType.GROUPS & filters.COMMAND & ~read_only, self.private_only),
+                MessageHandler(filters.ChatType.GROUPS & ~filters.COMMAND, self.ignore),
+            ],
+        }
 
     async def limit_rate(self, update: Update, context: Context) -> None:
         user = update.effective_user

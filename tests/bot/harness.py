@@ -6,6 +6,7 @@ emulator on loopback; tests talk to it the way a user would and read what it sen
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -48,6 +49,8 @@ class BotHarness:
         smtp: SmtpServer | None,
         database_url: str,
         clock: FixedClock,
+        *,
+        throttle: Throttle | None = None,
         **settings: Any,
     ) -> None:
         self.api = api
@@ -56,6 +59,8 @@ class BotHarness:
         self.clock = clock
         self.settings = harness_settings(api, smtp, database_url, **settings)
         self.bot: LotteryBot | None = None
+        # Tests type faster than people: a lenient throttle unless the test is about flooding.
+        self.throttle = throttle or Throttle(rate=50, burst=50)
 
     def _new_bot(self) -> LotteryBot:
         lottery = LotteryService.connect(
@@ -63,7 +68,7 @@ class BotHarness:
         )
         mailer = SmtpMailer.from_settings(self.settings) if self.settings.email_enabled else None
         # The delivery loop polls often so tests need not wait; production waits longer.
-        bot = LotteryBot(self.settings, lottery, mailer=mailer, throttle=Throttle(rate=50, burst=50))
+        bot = LotteryBot(self.settings, lottery, mailer=mailer, throttle=self.throttle)
         bot.delivery._idle_seconds = 0.05
         return bot
 
@@ -103,6 +108,14 @@ class BotHarness:
         await self.say(user_id, "/join")
         await self.say(user_id, f"/pay {ballots}")
         await self.say(user_id, f"/buy {ballots}")
+
+    async def settle(self, chat_id: int, *, quiet: float = 0.5) -> list[str]:
+        """Everything sent to `chat_id` once the bot has stopped sending for `quiet` seconds."""
+        count = -1
+        while count != len(self.api.sent_messages(chat_id)):
+            count = len(self.api.sent_messages(chat_id))
+            await asyncio.sleep(quiet)
+        return [message["text"] for message in self.api.sent_messages(chat_id)]
 
     def advance(self, delta: dt.timedelta) -> None:
         self.clock.advance(delta)

@@ -1,0 +1,62 @@
+"""Notifications survive outages: SMTP down then up, Telegram 429s, users who blocked the bot."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.bot.harness import ADMIN, BotHarness
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_smtp_down_then_up_delivers_the_winner_email_once(harness: BotHarness) -> None:
+    smtp = harness.smtp
+    assert smtp is not None
+    await harness.player_with_ballots(1, 1)
+    await harness.say(1, "/email ann@example.com")
+    smtp.stop()
+    await harness.say(ADMIN, "/close")
+    await harness.api.wait_for_message(1, lambda t: "You won" in t)
+    assert harness.bot is not None
+    for _ in range(3):  # a few failed rounds while the server is down
+        harness.advance(dt.timedelta(minutes=1))
+        await harness.bot.delivery.deliver_due()
+    smtp.start()
+    harness.advance(dt.timedelta(minutes=5))
+    [mail] = await smtp.wait_for_messages(1)
+    assert mail.envelope_to == ["ann@example.com"]
+    harness.advance(dt.timedelta(hours=1))
+    await harness.bot.delivery.deliver_due()
+    assert len(smtp.messages) == 1
+
+
+async def test_a_429_from_telegram_is_retried(harness: BotHarness) -> None:
+    await harness.player_with_ballots(1, 1)
+    harness.api.fail_next("sendMessage", 429, retry_after=1)
+    await harness.say(ADMIN, "/close")
+    won = await harness.api.wait_for_message(1, lambda t: "You won" in t, timeout=15)
+    assert "#1" in won["text"]
+    texts = [m["text"] for m in harness.api.sent_messages(1)]
+    assert sum("You won" in t for t in texts) == 1
+
+
+async def test_a_winner_who_blocked_the_bot_still_gets_the_email(harness: BotHarness) -> None:
+    smtp = harness.smtp
+    assert smtp is not None
+    await harness.player_with_ballots(1, 1)
+    await harness.say(1, "/email ann@example.com")
+    harness.api.block_user(1)
+    await harness.say(ADMIN, "/close")
+    [mail] = await smtp.wait_for_messages(1)
+    assert "You won" in mail.subject
+    assert not any("You won" in m["text"] for m in harness.api.sent_messages(1))
+
+
+async def test_a_winner_without_email_still_gets_the_telegram_message(harness: BotHarness) -> None:
+    await harness.player_with_ballots(1, 1)
+    await harness.say(ADMIN, "/close")
+    await harness.api.wait_for_message(1, lambda t: "You won" in t)
+    assert harness.smtp is not None
+    assert harness.smtp.messages == []

@@ -1,0 +1,76 @@
+"""Draws through the real bot: admin close, midnight, catch-up after downtime, restarts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.bot.harness import ADMIN, BotHarness
+from tests.support.bot_api import BotApiEmulator
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_only_admins_can_close(harness: BotHarness) -> None:
+    await harness.player_with_ballots(1, 1)
+    assert "for the lottery's admins" in await harness.say(1, "/close")
+    assert "has not been drawn yet" in await harness.say(1, "/winner 2024-05-01")
+    assert "ballot #1 of 1 wins" in await harness.say(ADMIN, "/close")
+
+
+async def test_the_midnight_job_draws_when_the_clock_passes_midnight(harness: BotHarness) -> None:
+    await harness.player_with_ballots(1, 2)
+    await harness.player_with_ballots(2, 1)
+    harness.advance(dt.timedelta(hours=11, minutes=59))
+    await harness.api.assert_no_message(1, wait=0.5)
+
+    harness.advance(dt.timedelta(minutes=1))  # 00:00 on 2024-05-02
+    winner = await harness.api.wait_for_message(1, lambda t: "2024-05-01" in t)
+    other = await harness.api.wait_for_message(2, lambda t: "2024-05-01" in t)
+    assert ("You won" in winner["text"]) != ("You won" in other["text"])
+    assert "the winning ballot is #" in await harness.say(3, "/winner 2024-05-01")
+    # The next day's lottery is open at once.
+    assert "You're in" in await harness.say(1, "/join")
+
+
+async def test_the_daily_job_is_set_for_midnight_in_the_lottery_time_zone(harness: BotHarness) -> None:
+    assert harness.bot is not None
+    job_queue = harness.bot.application.job_queue
+    assert job_queue is not None
+    [midnight] = job_queue.get_jobs_by_name("midnight draw")
+    next_run = midnight.next_t
+    assert next_run is not None
+    assert (next_run.hour, next_run.minute) == (0, 0)
+    assert midnight.job.misfire_grace_time is None
+
+
+async def test_a_bot_down_at_midnight_draws_when_it_comes_back(harness: BotHarness) -> None:
+    await harness.player_with_ballots(1, 1)
+    await harness.stop()
+    harness.advance(dt.timedelta(days=2))  # down across two midnights
+    await harness.start()
+    won = await harness.api.wait_for_message(1, lambda t: "You won" in t)
+    assert "2024-05-01" in won["text"]
+    # Nobody needed a lottery on the day the bot was down, so none was made.
+    assert "no lottery on 2024-05-02" in await harness.say(1, "/winner 2024-05-02")
+    assert "not been drawn yet" in await harness.say(1, "/winner 2024-05-03")
+
+
+async def test_a_restart_keeps_players_credit_and_ballots(harness: BotHarness) -> None:
+    await harness.player_with_ballots(1, 2)
+    await harness.say(1, "/pay 1")
+    await harness.restart()
+    profile = await harness.say(1, "/me")
+    assert "Credit: 10 XTR" in profile
+    assert "#1, #2" in profile
+    assert "#3" in await harness.say(1, "/buy 1")
+
+
+async def test_the_command_menus_are_registered_apart(harness: BotHarness, api: BotApiEmulator) -> None:
+    players = {c["command"] for c in api.commands({"type": "default"})}
+    admins = {c["command"] for c in api.commands({"type": "chat", "chat_id": ADMIN})}
+    assert {"start", "join", "pay", "buy", "winner"} <= players
+    assert "close" not in players
+    assert {"close", "newevent", "stats"} <= admins
+    assert players <= admins

@@ -1,0 +1,93 @@
+"""The real `python -m bot` process: configuration errors, signals, and a token that never leaks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.bot.harness import TOKEN
+from tests.support.bot_api import BotApiEmulator
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    """A clean environment: nothing from the developer's own .env or shell leaks into the run."""
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
+    return (
+        keep
+        | {"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"}
+        | values
+    )
+
+
+async def run_bot(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({}, "TELEGRAM_BOT_TOKEN is required"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "LOTTERY_TIMEZONE": "Mars/Olympus"}, "LOTTERY_TIMEZONE is invalid"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "ADMIN_IDS": "alice"}, "ADMIN_IDS is invalid"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "BALLOT_PRICE": "-3"}, "BALLOT_PRICE is invalid"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "SMTP_SECURITY": "maybe"}, "SMTP_SECURITY is invalid"),
+    ],
+)
+async def test_bad_configuration_is_one_clear_line_and_a_non_zero_exit(
+    tmp_path: Path, values: dict[str, str], expected: str
+) -> None:
+    process = await run_bot(tmp_path, bot_env(tmp_path, **values))
+    _stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 2
+    assert len(lines) == 1, lines
+    assert expected in lines[0]
+    assert "Traceback" not in stderr.decode()
+
+
+async def test_sigterm_stops_the_bot_cleanly_and_the_token_never_reaches_the_log(
+    tmp_path: Path, api: BotApiEmulator
+) -> None:
+    env = bot_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=api.token,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        LOG_LEVEL="DEBUG",
+        ADMIN_IDS="900",
+    )
+    process = await run_bot(tmp_path, env)
+    try:
+        api.send_command(1, "/start", first_name="Ann")
+        reply = await api.wait_for_message(1, timeout=30)
+        assert "registered" in reply["text"]
+    finally:
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    assert time.monotonic() - started < 10
+    log = (stdout + stderr).decode()
+    assert "the bot has stopped" in log
+    assert api.token not in log
+    assert api.token.split(":")[1] not in log
+    # Restarting on the same database file finds the player again.
+    process = await run_bot(tmp_path, env)
+    try:
+        api.send_command(1, "/start", first_name="Ann")
+        assert "Welcome back" in (await api.wait_for_message(1, timeout=30))["text"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.communicate(), timeout=20)
+    assert process.returncode == 0
