@@ -13,6 +13,7 @@ import signal
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.request import BaseRequest
 
 from bot.commands import register_commands
 from bot.delivery import Delivery
@@ -45,6 +46,7 @@ class LotteryBot:
         mailer: Mailer | None = None,
         throttle: Throttle | None = None,
         migrate: bool = True,
+        request: BaseRequest | None = None,
     ) -> None:
         self.settings = settings
         self.lottery = lottery
@@ -54,18 +56,20 @@ class LotteryBot:
             if mailer is not None
             else (SmtpMailer.from_settings(settings) if settings.email_enabled else None)
         )
-        self.application = self._build(throttle or Throttle())
+        self.application = self._build(throttle or Throttle(), request)
         self.delivery = Delivery(lottery, self.application.bot, self.mailer)
         self.scheduler = DrawScheduler(
             lottery, on_draws=lambda _: self.delivery.wake(), tick_seconds=settings.close_tick_seconds
         )
         self._delivery_task: asyncio.Task[None] | None = None
 
-    def _build(self, throttle: Throttle) -> Application:  # type: ignore[type-arg]
+    def _build(self, throttle: Throttle, request: BaseRequest | None) -> Application:  # type: ignore[type-arg]
         settings = self.settings
+        builder = ApplicationBuilder()
+        if request is not None:  # tests drive handlers with no sockets
+            builder = builder.request(request).get_updates_request(request)
         application = (
-            ApplicationBuilder()
-            .token(settings.telegram_bot_token.get_secret_value())
+            builder.token(settings.telegram_bot_token.get_secret_value())
             .base_url(settings.telegram_api_base_url)
             .defaults(Defaults(tzinfo=settings.timezone))
             .rate_limiter(AIORateLimiter(overall_max_rate=settings.messages_per_second, max_retries=2))
