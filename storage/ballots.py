@@ -1,11 +1,11 @@
-"""Ballots: numbered densely per event, inserted in bulk, found by `(event, number)`."""
+"""Ballots: numbered densely per event, found by `(event, number)`; they are issued by storage.purchases."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Ballot, Event
@@ -14,14 +14,6 @@ from storage.models import Ballot, Event
 class Ballots:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-
-    async def issue(self, *, event_id: int, player_id: int, first: int, last: int, now: dt.datetime) -> None:
-        """Insert the reserved numbers in one statement."""
-        rows = [
-            {"event_id": event_id, "number": number, "player_id": player_id, "created_at": now}
-            for number in range(first, last + 1)
-        ]
-        await self._session.execute(insert(Ballot), rows)
 
     async def owner_of(self, *, event_id: int, number: int) -> int:
         """The player holding ballot `number`: one index lookup, however many ballots there are."""

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import insert_ignoring_conflicts
-from storage.models import Event, Player, Registration
-
-
-@dataclass(frozen=True)
-class Reservation:
-    """Ballot numbers `first..last` set aside in an open event, at the event's price."""
-
-    event_id: int
-    first: int
-    last: int
-    price: int
-    currency: str
+from storage.models import Event, Registration
 
 
 class Events:
@@ -54,30 +42,6 @@ class Events:
             conflict_columns=["day"],
         ).returning(Event.id)
         return (await self._session.execute(statement)).first() is not None
-
-    async def reserve_numbers(self, *, day: dt.date, telegram_id: int, quantity: int) -> Reservation | None:
-        """Claim the next `quantity` numbers of the day's event if it is open and the player joined.
-
-        The increment and its guards are one statement, so a close or another purchase racing this
-        one either sees it whole or not at all. None means a guard failed; the caller finds out which.
-        """
-        joined = (
-            select(Registration.player_id)
-            .join(Player, Player.id == Registration.player_id)
-            .where(Registration.event_id == Event.id, Player.telegram_id == telegram_id)
-            .exists()
-        )
-        result = await self._session.execute(
-            update(Event)
-            .where(Event.day == day, Event.status == "open", joined)
-            .values(ballot_count=Event.ballot_count + quantity)
-            .returning(Event.id, Event.ballot_count, Event.price, Event.currency)
-        )
-        row = result.first()
-        if row is None:
-            return None
-        event_id, last, price, currency = row
-        return Reservation(event_id, last - quantity + 1, last, price, currency)
 
     async def claim_close(self, event_id: int, *, now: dt.datetime, seed: str) -> tuple[dt.date, int] | None:
         """Move an open event to closed: (day, ballot count) if this caller won the transition."""

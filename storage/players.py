@@ -77,17 +77,6 @@ class Players:
         )
         return result.scalar_one_or_none()
 
-    async def debit_by_telegram_id(self, telegram_id: int, amount: int) -> tuple[int, int] | None:
-        """`debit` addressed by telegram id, saving the purchase path a lookup: (player id, balance)."""
-        result = await self._session.execute(
-            update(Player)
-            .where(Player.telegram_id == telegram_id, Player.balance >= amount)
-            .values(balance=Player.balance - amount)
-            .returning(Player.id, Player.balance)
-        )
-        row = result.first()
-        return None if row is None else (row[0], row[1])
-
     async def page(self, *, offset: int, limit: int) -> Sequence[Player]:
         result = await self._session.scalars(
             select(Player).where(Player.deleted_at.is_(None)).order_by(Player.id).offset(offset).limit(limit)
