@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import func, select
 
@@ -140,3 +142,21 @@ async def test_history_lists_payments_purchases_and_ballots(service: LotteryServ
     assert history.balance == 10
     assert len(history.ballots) == 1
     assert history.ballots[0].numbers == (1, 2)
+
+
+async def test_the_same_charge_recorded_concurrently_credits_once(
+    service: LotteryService, db: Database
+) -> None:
+    ann = await player(service, 1)
+    receipts = await asyncio.gather(
+        *(
+            service.wallet.record_payment(
+                ann, provider="stars", charge_id="charge-9", amount=40, currency="XTR"
+            )
+            for _ in range(10)
+        )
+    )
+    assert sum(r.newly_credited for r in receipts) == 1
+    assert len({r.payment_id for r in receipts}) == 1
+    assert (await service.players.profile(ann)).balance == 40
+    await assert_books_balance(db)
