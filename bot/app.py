@@ -57,7 +57,9 @@ class LotteryBot:
             else (SmtpMailer.from_settings(settings) if settings.email_enabled else None)
         )
         self.application = self._build(throttle or Throttle(), request)
-        self.delivery = Delivery(lottery, self.application.bot, self.mailer)
+        # A batch is about one second of sending: what a crash could send twice at most.
+        batch_size = max(1, min(500, round(settings.messages_per_second)))
+        self.delivery = Delivery(lottery, self.application.bot, self.mailer, batch_size=batch_size)
         self.scheduler = DrawScheduler(
             lottery, on_draws=lambda _: self.delivery.wake(), tick_seconds=settings.close_tick_seconds
         )
@@ -72,7 +74,13 @@ class LotteryBot:
             builder.token(settings.telegram_bot_token.get_secret_value())
             .base_url(settings.telegram_api_base_url)
             .defaults(Defaults(tzinfo=settings.timezone))
-            .rate_limiter(AIORateLimiter(overall_max_rate=settings.messages_per_second, max_retries=2))
+            .rate_limiter(
+                # One message per 1/R seconds rather than R per second: a bucket of R lets about 2R
+                # through in the first second after a quiet spell, and Telegram answers that with 429s.
+                AIORateLimiter(
+                    overall_max_rate=1, overall_time_period=1 / settings.messages_per_second, max_retries=2
+                )
+            )
             .build()
         )
         application.add_handlers(Guards(throttle).by_group())

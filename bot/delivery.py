@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot import replies
 from bot.mailer import Mailer, PermanentMailError
-from core.notifications import Channel, Notice
+from core.notifications import Channel, Notice, Outcome, Result
 from core.service import LotteryService
 
 log = logging.getLogger(__name__)
@@ -65,21 +65,29 @@ class Delivery:
                     await asyncio.wait_for(self._wake.wait(), timeout=self._idle_seconds)
 
     async def deliver_due(self) -> int:
-        """Send one batch of due notices; how many were handled."""
+        """Send one batch of due notices and record how each went; how many were handled."""
         notices = await self._lottery.notifications.claim_due(limit=self._batch_size)
         if not notices:
             return 0
         sending = [asyncio.ensure_future(self._deliver(notice)) for notice in notices]
         try:
-            await asyncio.gather(*sending)
+            outcomes = await asyncio.gather(*sending)
         except asyncio.CancelledError:
-            unsent = [n for n, task in zip(notices, sending, strict=True) if not task.done()]
-            await asyncio.shield(self._lottery.notifications.release(unsent))
+            # Keep what was sent, hand back what was not: neither lost nor sent twice.
+            done = [task.result() for task in sending if task.done() and not task.cancelled()]
+            unsent = [
+                n for n, task in zip(notices, sending, strict=True) if not task.done() or task.cancelled()
+            ]
+            await asyncio.shield(self._settle_and_release(done, unsent))
             raise
+        await self._lottery.notifications.settle(list(outcomes))
         return len(notices)
 
-    async def _deliver(self, notice: Notice) -> None:
-        notifications = self._lottery.notifications
+    async def _settle_and_release(self, outcomes: list[Outcome], unsent: list[Notice]) -> None:
+        await self._lottery.notifications.settle(outcomes)
+        await self._lottery.notifications.release(unsent)
+
+    async def _deliver(self, notice: Notice) -> Outcome:
         try:
             if notice.channel is Channel.TELEGRAM:
                 await self._bot.send_message(chat_id=int(notice.recipient), text=replies.notice_text(notice))
@@ -90,15 +98,14 @@ class Delivery:
             delay = (
                 retry_after if isinstance(retry_after, dt.timedelta) else dt.timedelta(seconds=retry_after)
             )
-            await notifications.failed(notice, f"rate limited: {flood}", retry_after=delay)
+            return Outcome(notice, Result.RETRY, f"rate limited: {flood}", delay)
         except (Forbidden, BadRequest, PermanentMailError) as final:
             log.warning("notice %s to %s cannot be delivered: %s", notice.id, notice.channel, final)
-            await notifications.undeliverable(notice, str(final))
+            return Outcome(notice, Result.UNDELIVERABLE, str(final))
         except Exception as passing:  # network, 5xx, SMTP down: all worth another try later
             log.warning("notice %s failed (attempt %s): %r", notice.id, notice.attempts, passing)
-            await notifications.failed(notice, repr(passing))
-        else:
-            await notifications.delivered(notice)
+            return Outcome(notice, Result.RETRY, repr(passing))
+        return Outcome(notice, Result.DELIVERED)
 
     async def _send_email(self, notice: Notice) -> None:
         if self._mailer is None:

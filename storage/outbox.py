@@ -120,10 +120,12 @@ class Outbox:
         claimed = [ClaimedMessage(*row) for row in result.all()]
         return sorted(claimed, key=lambda message: message.id)
 
-    async def mark_sent(self, message_id: int, *, now: dt.datetime) -> None:
+    async def mark_sent(self, message_ids: Sequence[int], *, now: dt.datetime) -> None:
+        if not message_ids:
+            return
         await self._session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id)
+            .where(OutboxMessage.id.in_(message_ids))
             .values(status="sent", sent_at=now, claimed_until=None, last_error=None)
         )
 
