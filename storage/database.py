@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from storage.purchases import PurchaseOutcome, buy_ballots
+from storage.sqlite import SqliteWriter, apply_pragmas
 from storage.unit_of_work import UnitOfWork
 
 READ_ONLY = "lottery_read_only"
@@ -40,13 +41,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in (
-            "journal_mode=WAL",
-            "busy_timeout=5000",
-            "foreign_keys=ON",
-            "synchronous=NORMAL",
-        ):
-            cursor.execute(f"PRAGMA {pragma}")
+        apply_pragmas(cursor)
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
@@ -60,6 +55,7 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._writer_thread = _sqlite_writer(engine)
         self._writer = async_sessionmaker(engine, expire_on_commit=False)
         self._reader = async_sessionmaker(
             engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
@@ -89,7 +85,25 @@ class Database:
         self, *, day: dt.date, telegram_id: int, quantity: int, now: dt.datetime
     ) -> PurchaseOutcome:
         """The purchase transaction, on the fastest path the backend allows (see storage.purchases)."""
-        return await buy_ballots(self.engine, day=day, telegram_id=telegram_id, quantity=quantity, now=now)
+        return await buy_ballots(
+            self.engine, self._writer_thread, day=day, telegram_id=telegram_id, quantity=quantity, now=now
+        )
 
     async def dispose(self) -> None:
+        if self._writer_thread is not None:
+            await self._writer_thread.close()
         await self.engine.dispose()
+
+
+def _sqlite_writer(engine: AsyncEngine) -> SqliteWriter | None:
+    """A writer thread for a SQLite file; None for other backends and for in-memory databases,
+    which a second connection would not share."""
+    database = engine.url.database
+    if (
+        engine.dialect.name != "sqlite"
+        or not database
+        or database == ":memory:"
+        or database.startswith("file:")
+    ):
+        return None
+    return SqliteWriter(database)

@@ -78,22 +78,25 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 
 @pytest.fixture
-def database_url(database_template: str, tmp_path: Path) -> str:
+async def database_url(database_template: str, tmp_path: Path) -> str:
     """The URL of an empty, migrated database for this test alone."""
     if _postgres_server_url() is None:
         path = tmp_path / "lottery.db"
         shutil.copyfile(database_template, path)
         return f"sqlite+aiosqlite:///{path}"
+    engine = create_engine(database_template)
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
     return database_template
 
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
     database = Database.from_url(database_url)
-    if database.dialect == "postgresql":
-        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-        async with database.engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     yield database
     await database.dispose()
 
