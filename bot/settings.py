@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: SecretStr = SecretStr("")
     log_level: str = "INFO"
-    messages_per_second: float = Field(default=25.0, gt=0, le=1000)
+    messages_per_second: float = Field(default=25.0, gt=0, le=100_000)
     close_tick_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
