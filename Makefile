@@ -43,6 +43,8 @@ bench: install
 	$(BIN)/python -m bench.purchases
 	$(BIN)/python -m bench.draw
 	$(BIN)/python -m bench.winners
+	$(BIN)/python -m bench.bot_purchases
+	$(BIN)/python -m bench.delivery
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
