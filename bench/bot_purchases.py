@@ -330,7 +330,7 @@ def print_rates(rates: Rates) -> None:
         ("reply-only handler", rates.reply),
     ):
         print(f"{label:<22} /s per repeat: {', '.join(f'{rate:,.0f}' for rate in values)}")
-    print(f"reply-only + limiter   /s with the bucket full: {rates.limited_reply:,.0f}")
+    print(f"reply-only + limiter   /s paced at 1,000 msg/s: {rates.limited_reply:,.0f}")
 
 
 async def run() -> list[Outcome]:
