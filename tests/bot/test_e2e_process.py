@@ -91,3 +91,33 @@ async def test_sigterm_stops_the_bot_cleanly_and_the_token_never_reaches_the_log
         process.send_signal(signal.SIGINT)
         await asyncio.wait_for(process.communicate(), timeout=20)
     assert process.returncode == 0
+
+
+async def test_migrate_builds_the_schema_without_a_token(tmp_path: Path) -> None:
+    env = bot_env(tmp_path)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "migrate",
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, stderr.decode()
+    assert "schema is up to date" in stdout.decode()
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "bot.db") as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {
+        "players",
+        "events",
+        "ballots",
+        "payments",
+        "ledger_entries",
+        "outbox",
+        "alembic_version",
+    } <= tables
