@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -108,8 +109,6 @@ async def test_migrate_builds_the_schema_without_a_token(tmp_path: Path) -> None
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, stderr.decode()
     assert "schema is up to date" in stdout.decode()
-    import sqlite3
-
     with sqlite3.connect(tmp_path / "bot.db") as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {
