@@ -73,16 +73,17 @@ class EventCalendar:
                 raise EventNotEditable(day, _frozen_reason(event))
 
     async def cancel(self, day: dt.date) -> CancelResult:
-        """Cancel an open event: every ballot's price goes back to its owner's credit."""
+        """Cancel an open event: what each player spent on its ballots goes back to their credit.
+
+        The refunds come from the ledger's purchase entries, read after the cancel has won the event:
+        a price read earlier could be stale (terms may change while nothing is sold).
+        """
         now = self._ctx.clock.now()
         async with self._ctx.db.transaction() as uow:
             event = await self._event_on(uow, day)
             if not await uow.events.claim_cancel(event.id, now=now):
                 raise EventNotEditable(day, "it is not open")
-            refunds = [
-                (player_id, count * event.price)
-                for player_id, count in await uow.ballots.count_by_player(event.id)
-            ]
+            refunds = [(player_id, -spent) for player_id, spent in await uow.ledger.purchases_on(event.id)]
             for player_id, amount in refunds:
                 await uow.players.credit(player_id, amount)
             await uow.ledger.append_many(

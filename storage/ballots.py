@@ -38,14 +38,6 @@ class Ballots:
         )
         return (await self._session.execute(statement)).all()
 
-    async def count_by_player(self, event_id: int) -> Sequence[Row[int, int]]:
-        statement = (
-            select(Ballot.player_id, func.count())
-            .where(Ballot.event_id == event_id)
-            .group_by(Ballot.player_id)
-        )
-        return (await self._session.execute(statement)).all()
-
     async def count(self) -> int:
         statement = select(func.count()).select_from(Ballot)
         return (await self._session.execute(statement)).scalar_one()

@@ -117,6 +117,15 @@ class Ledger:
         if entries:
             await self._session.execute(insert(LedgerEntry), list(entries))
 
+    async def purchases_on(self, event_id: int) -> Sequence[Row[int, int]]:
+        """(player id, total spent, negative) on the event's ballots, per player."""
+        statement = (
+            select(LedgerEntry.player_id, func.sum(LedgerEntry.amount))
+            .where(LedgerEntry.event_id == event_id, LedgerEntry.kind == "purchase")
+            .group_by(LedgerEntry.player_id)
+        )
+        return (await self._session.execute(statement)).all()
+
     async def entries(self, player_id: int) -> Sequence[Row[LedgerEntry, dt.date | None]]:
         """The player's entries, newest first, each with the day of the event it concerns."""
         statement = (

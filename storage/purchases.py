@@ -130,10 +130,13 @@ def _buy_in_sqlite(
     db.execute("BEGIN IMMEDIATE")
     try:
         outcome = _purchase_statements(db, day, telegram_id, quantity, created_at)
+        db.execute("COMMIT" if isinstance(outcome, Purchase) else "ROLLBACK")
     except BaseException:
-        db.execute("ROLLBACK")
+        # The connection lives on: never leave it inside a transaction holding the write lock.
+        # SQLite may have rolled back by itself already (a failed COMMIT, an I/O error).
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT" if isinstance(outcome, Purchase) else "ROLLBACK")
     return outcome
 
 

@@ -16,6 +16,7 @@ from core.errors import (
 from core.results import EventStatus, LedgerKind
 from core.service import LotteryService
 from storage import Database
+from storage.events import Events
 from tests.core.players import joined_player
 from tests.core.test_wallet import assert_books_balance
 
@@ -86,3 +87,26 @@ async def test_stats_add_up(service: LotteryService) -> None:
     await service.tickets.buy(ann, 2)
     stats = await service.events.stats()
     assert (stats.players, stats.ballots, stats.paid_in, stats.credit_outstanding) == (1, 2, 30, 10)
+
+
+async def test_cancel_refunds_what_was_paid_even_if_the_terms_changed_meanwhile(
+    service: LotteryService, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a price edit and a purchase can commit between the cancel's first read and its
+    claim; the refund must follow the money, not the price the cancel saw first."""
+    if db.dialect == "sqlite":
+        pytest.skip("SQLite runs the cancel's whole transaction alone (BEGIN IMMEDIATE): no gap to race in")
+    ann = await joined_player(service, 1, paid_ballots=10)
+    original_claim = Events.claim_cancel
+
+    async def claim_after_a_sale(self: Events, event_id: int, *, now: dt.datetime) -> bool:
+        await service.events.edit(TODAY, price=50)
+        await service.tickets.buy(ann, 2)
+        return await original_claim(self, event_id, now=now)
+
+    monkeypatch.setattr(Events, "claim_cancel", claim_after_a_sale)
+    result = await service.events.cancel(TODAY)
+
+    assert result.refunded_amount == 100
+    assert (await service.players.profile(ann)).balance == 100
+    await assert_books_balance(db)
