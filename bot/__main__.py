@@ -7,6 +7,8 @@ import asyncio
 import logging
 import sys
 
+from telegram.error import InvalidToken, TelegramError
+
 from bot.app import LotteryBot
 from bot.settings import ConfigurationError, Settings, load_settings
 from core.service import LotteryService
@@ -22,21 +24,29 @@ class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if any(secret in message for secret in self._secrets):
-            for secret in self._secrets:
-                message = message.replace(secret, "<redacted>")
-            record.msg, record.args = message, None
+            record.msg, record.args = self.redact(message), None
+        if record.exc_info and not record.exc_text:
+            # Tracebacks quote exception messages, and PTB's InvalidToken quotes the token itself.
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
         return True
 
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
 
-def configure_logging(settings: Settings) -> None:
+
+def configure_logging(settings: Settings) -> RedactSecrets:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(settings.telegram_bot_token.get_secret_value()))
+    redactor = RedactSecrets(settings.telegram_bot_token.get_secret_value())
+    handler.addFilter(redactor)
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
     # httpx logs every request URL at INFO, and the URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    return redactor
 
 
 async def _migrate(settings: Settings) -> None:
@@ -56,13 +66,24 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as problem:
         print(f"lottery-bot: {problem}", file=sys.stderr)
         return 2
-    configure_logging(settings)
+    redactor = configure_logging(settings)
     if command == "migrate":
         asyncio.run(_migrate(settings))
         print("lottery-bot: the database schema is up to date")
         return 0
     lottery = LotteryService.connect(settings.database_url, rules=settings.lottery_rules())
-    LotteryBot(settings, lottery).run()
+    try:
+        LotteryBot(settings, lottery).run()
+    except InvalidToken:
+        print(
+            "lottery-bot: Telegram rejected TELEGRAM_BOT_TOKEN "
+            "(or TELEGRAM_API_BASE_URL does not point at a Bot API server)",
+            file=sys.stderr,
+        )
+        return 2
+    except TelegramError as failure:
+        print(f"lottery-bot: could not start: {redactor.redact(str(failure))}", file=sys.stderr)
+        return 1
     return 0
 
 

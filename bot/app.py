@@ -157,8 +157,8 @@ class LotteryBot:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stopping.set)
-        await self.start()
         try:
+            await self.start()
             await stopping.wait()
         finally:
-            await self.stop()
+            await self.stop()  # also after a failed start: release what was opened

@@ -21,6 +21,7 @@ from core.errors import (
     NotRegistered,
     PaymentFailed,
     PaymentNotRefundable,
+    RefundPending,
 )
 
 APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again in a minute."
@@ -64,6 +65,11 @@ def explain(error: LotteryError | BadInput, timezone: ZoneInfo) -> str:
             return f"A title has 1 to {error.maximum} characters."
         case PaymentNotRefundable():
             return "That payment cannot be refunded (it was refunded already, or is not yours)."
+        case RefundPending():
+            return (
+                "Your refund is being processed by the payment provider. The amount is set aside "
+                "and not spendable until it is confirmed."
+            )
         case PaymentFailed():
             return f"The payment did not go through: {error.reason}. Nothing was charged."
     return "That did not work. See /help."

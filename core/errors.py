@@ -107,3 +107,11 @@ class PaymentFailed(LotteryError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class RefundPending(LotteryError):
+    """The provider did not say whether it refunded; the credit stays set aside until it is known."""
+
+    def __init__(self, payment_id: int) -> None:
+        super().__init__(f"the refund of payment {payment_id} is pending")
+        self.payment_id = payment_id

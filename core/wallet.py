@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 
 from core.context import Context, player_of
-from core.errors import NotEnoughCredit, PaymentFailed, PaymentNotRefundable
+from core.errors import NotEnoughCredit, PaymentFailed, PaymentNotRefundable, RefundPending
 from core.results import (
     EventBallots,
     EventStatus,
@@ -142,6 +142,11 @@ class Wallet:
             log.warning("provider refused refund of payment %s; credit restored", payment_id)
             await self._restore_refund(player.id, payment_id, amount)
             raise
+        except Exception as unknown:
+            # A timeout or a dropped connection: the provider may have refunded or not. Giving the
+            # credit back could pay twice, so the payment stays "refunding" until reconciled.
+            log.error("refund of payment %s has an unknown outcome: %r", payment_id, unknown)
+            raise RefundPending(payment_id) from unknown
         async with self._ctx.db.transaction() as uow:
             await uow.payments.settle_refund(payment_id, refunded=True, now=self._ctx.clock.now())
         return RefundReceipt(payment_id=payment_id, amount=amount, currency=payment.currency, balance=balance)

@@ -120,3 +120,21 @@ async def test_migrate_builds_the_schema_without_a_token(tmp_path: Path) -> None
         "outbox",
         "alembic_version",
     } <= tables
+
+
+@pytest.mark.parametrize("level", ["INFO", "DEBUG"])
+async def test_a_rejected_token_is_one_line_that_does_not_repeat_it(
+    tmp_path: Path, api: BotApiEmulator, level: str
+) -> None:
+    wrong_token = "654321:WRONG-TOKEN-zyxwvutsrqponmlkjihgfedcba"
+    env = bot_env(
+        tmp_path, TELEGRAM_BOT_TOKEN=wrong_token, TELEGRAM_API_BASE_URL=api.base_url, LOG_LEVEL=level
+    )
+    process = await run_bot(tmp_path, env)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    output = (stdout + stderr).decode()
+    assert process.returncode == 2, output[-2000:]
+    assert "Telegram rejected TELEGRAM_BOT_TOKEN" in stderr.decode().strip().splitlines()[-1]
+    assert wrong_token not in output
+    assert wrong_token.split(":")[1] not in output
+    assert "Traceback" not in output

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from core.errors import NotEnoughCredit, PaymentFailed, PaymentNotRefundable
+from core.errors import NotEnoughCredit, PaymentFailed, PaymentNotRefundable, RefundPending
 from core.gateway import Charge, DummyGateway
 from core.results import LedgerKind
 from core.service import LotteryService
@@ -159,4 +159,29 @@ async def test_the_same_charge_recorded_concurrently_credits_once(
     assert sum(r.newly_credited for r in receipts) == 1
     assert len({r.payment_id for r in receipts}) == 1
     assert (await service.players.profile(ann)).balance == 40
+    await assert_books_balance(db)
+
+
+class TimingOutRefunds(DummyGateway):
+    async def refund(self, *, payer: int, charge_id: str) -> None:
+        raise TimeoutError("the provider did not answer")
+
+
+async def test_a_refund_with_an_unknown_outcome_keeps_the_credit_set_aside(
+    service: LotteryService, db: Database
+) -> None:
+    uncertain = LotteryService(
+        db, rules=service.rules, clock=service.context.clock, gateway=TimingOutRefunds()
+    )
+    ann = await player(uncertain, 1)
+    receipt = await uncertain.wallet.pay(ann, 2)
+    with pytest.raises(RefundPending):
+        await uncertain.wallet.refund(ann, receipt.payment_id)
+    # Neither spendable nor refundable again until the provider's answer is known.
+    assert (await uncertain.players.profile(ann)).balance == 0
+    assert await uncertain.wallet.refundable(ann) == []
+    async with db.snapshot() as uow:
+        payment = await uow.payments.by_id(receipt.payment_id)
+    assert payment is not None
+    assert payment.status == "refunding"
     await assert_books_balance(db)
