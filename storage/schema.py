@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 7_253_001  # an arbitrary advisory-lock key of this project
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -28,6 +29,10 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the database to `revision` on a connection of `engine`."""
 
     def _upgrade(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            # Several replicas may start at once on a fresh database: one migrates, the others wait
+            # for its commit and then find nothing left to do. Released when the transaction ends.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
