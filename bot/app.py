@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
-from bot.commands import register_commands
+from bot.commands import ADMIN_COMMANDS, PLAYER_COMMANDS, register_commands
 from bot.delivery import Delivery
 from bot.errors import APOLOGY, explain
 from bot.handlers.admin import AdminHandlers
@@ -83,7 +83,8 @@ class LotteryBot:
             )
             .build()
         )
-        application.add_handlers(Guards(throttle).by_group())
+        commands = [c.command for c in (*PLAYER_COMMANDS, *ADMIN_COMMANDS)]
+        application.add_handlers(Guards(throttle, commands=commands).by_group())
         groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, AdminHandlers]
         regular = [h for group in groups for h in group(self.lottery, settings).handlers()]
         application.add_handlers([*regular, *Fallbacks().handlers()], group=0)

@@ -7,7 +7,7 @@ never see an edited `/buy 1` (which would buy again) or a private command typed 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from telegram import Update
@@ -59,18 +59,17 @@ class Throttle:
 
 
 class Guards:
-    def __init__(self, throttle: Throttle) -> None:
+    def __init__(self, throttle: Throttle, *, commands: Iterable[str]) -> None:
         self._throttle = throttle
+        self._commands = frozenset(commands)
 
     def by_group(self) -> dict[int, Sequence[AnyHandler]]:
         """The guards in handler groups of their own: within one group only the first match runs."""
-        read_only = filters.Regex(rf"^/({'|'.join(READ_ONLY_COMMANDS)})(@\w+)?(\s|$)")
         return {
             -2: [TypeHandler(Update, self.limit_rate)],
             -1: [
                 MessageHandler(filters.UpdateType.EDITED, self.ignore),
-                MessageHandler(filters.ChatType.GROUPS & filters.COMMAND & ~read_only, self.private_only),
-                MessageHandler(filters.ChatType.GROUPS & ~filters.COMMAND, self.ignore),
+                MessageHandler(filters.ChatType.GROUPS, self.in_group),
             ],
         }
 
@@ -91,6 +90,23 @@ class Guards:
     async def ignore(self, update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
 
-    async def private_only(self, update: Update, context: Context) -> None:
-        await reply(update, replies.GROUP_ONLY_PRIVATE)
+    async def in_group(self, update: Update, context: Context) -> None:
+        """Read-only commands go on to their handlers; our other commands get a pointer to a private
+        chat; chatter and other bots' commands are left alone."""
+        message = update.effective_message
+        command = addressed_command(message.text if message else None, context.bot.username)
+        if command in READ_ONLY_COMMANDS:
+            return
+        if command in self._commands:
+            await reply(update, replies.GROUP_ONLY_PRIVATE)
         raise ApplicationHandlerStop
+
+
+def addressed_command(text: str | None, bot_username: str) -> str | None:
+    """The command a message gives this bot ("/Buy@ThisBot 2" -> "buy"), or None."""
+    if not text or not text.startswith("/"):
+        return None
+    name, _, target = text.split(maxsplit=1)[0][1:].partition("@")
+    if target and target.lower() != bot_username.lower():
+        return None
+    return name.lower()

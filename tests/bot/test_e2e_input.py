@@ -130,5 +130,9 @@ async def test_groups_get_read_only_commands_and_a_pointer_for_the_rest(
     )
     assert "private chat" in await harness.say(1, "/start", chat_type="group", chat_id=group)
     assert "private chat" in await harness.say(1, "/buy 1", chat_type="group", chat_id=group)
+    assert "How it works" in await harness.say(1, "/HELP", chat_type="group", chat_id=group)
+    assert "Lotteries:" in await harness.say(1, "/events@test_lottery_bot", chat_type="group", chat_id=group)
     api.send_text(1, "just chatting", chat_type="group", chat_id=group)
+    api.send_command(1, "/roll 2d6", chat_type="group", chat_id=group)  # another bot's command
+    api.send_command(1, "/buy@some_other_bot 1", chat_type="group", chat_id=group)
     await api.assert_no_message(group, wait=0.3)
