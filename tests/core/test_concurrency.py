@@ -17,7 +17,7 @@ from core.errors import EventClosed, NotEnoughCredit
 from core.results import PurchaseReceipt
 from core.service import LotteryService
 from storage import Database
-from storage.models import Ballot, Event, LedgerEntry, Player
+from storage.models import Ballot, Event, LedgerEntry, OutboxMessage, Player
 from tests.core.players import joined_player
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,70 +47,117 @@ async def test_no_ballot_is_sold_after_close_when_buying_and_closing_race(
 ) -> None:
     buyers = [await joined_player(service, telegram_id, paid_ballots=5) for telegram_id in range(1, 11)]
     event = await service.events.today()
+    ten_sold = asyncio.Event()
+    sold: list[int] = []
 
-    async def buy_all(telegram_id: int) -> list[PurchaseReceipt | BaseException]:
-        outcomes: list[PurchaseReceipt | BaseException] = []
+    async def buy_all(telegram_id: int) -> None:
         for _ in range(5):
             try:
-                outcomes.append(await service.tickets.buy(telegram_id, 1))
-            except EventClosed as closed:
-                outcomes.append(closed)
-        return outcomes
+                receipt = await service.tickets.buy(telegram_id, 1)
+            except EventClosed:
+                return
+            sold.extend(receipt.numbers)
+            if len(sold) >= 10:
+                ten_sold.set()
+            await asyncio.sleep(0.005)  # leave the closer room to get in between purchases
 
-    async def close_soon() -> None:
-        await asyncio.sleep(0.01)
+    async def close_mid_way() -> None:
+        await ten_sold.wait()
         await service.closing.close_event(event.id, service.context.clock.now())
 
-    closer = asyncio.create_task(close_soon())
-    results = await asyncio.gather(*(buy_all(b) for b in buyers))
-    await closer
-    sold = sum(isinstance(o, PurchaseReceipt) for outcomes in results for o in outcomes)
+    await asyncio.gather(close_mid_way(), *(buy_all(b) for b in buyers))
 
     async with db.snapshot() as uow:
         stored = (await uow.session.execute(select(Event))).scalar_one()
         numbers = list((await uow.session.scalars(select(Ballot.number).order_by(Ballot.number))).all())
     assert stored.status == "closed"
+    assert 10 <= len(sold) < 50, "the close should have come while purchases were still going on"
     # Every ballot that exists was counted in the draw, and every sale made a ballot.
-    assert numbers == list(range(1, stored.ballot_count + 1))
-    assert stored.ballot_count == sold
-    if sold:
-        assert stored.winning_number is not None
-        assert 1 <= stored.winning_number <= sold
+    assert numbers == sorted(sold) == list(range(1, stored.ballot_count + 1))
+    assert stored.winning_number is not None
+    assert 1 <= stored.winning_number <= len(sold)
+
+
+async def run_workers(*commands: list[str]) -> list[list[int]]:
+    """Start the worker processes together and return what each one printed."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.core.workers",
+            *command,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for command in commands
+    ]
+    outputs = await asyncio.wait_for(asyncio.gather(*(w.communicate() for w in workers)), timeout=120)
+    for worker, (_, stderr) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, stderr.decode()
+    return [json.loads(stdout.decode().strip().splitlines()[-1]) for stdout, _ in outputs]
+
+
+async def test_two_processes_buying_against_one_balance_never_overspend(
+    service: LotteryService, db: Database, database_url: str
+) -> None:
+    ann = await joined_player(service, 1, paid_ballots=20)
+    start_at = str(time.time() + 1.5)
+    bought = await run_workers(
+        ["buy", database_url, start_at, str(ann), "25"], ["buy", database_url, start_at, str(ann), "25"]
+    )
+    assert len(bought[0]) + len(bought[1]) == 20
+    assert sorted(bought[0] + bought[1]) == list(range(1, 21))
+    async with db.snapshot() as uow:
+        balance = (await uow.session.execute(select(Player.balance))).scalar_one()
+        ledger = (await uow.session.execute(select(func.sum(LedgerEntry.amount)))).scalar_one()
+        ballots = (await uow.session.execute(select(func.count()).select_from(Ballot))).scalar_one()
+    assert (balance, ledger, ballots) == (0, 0, 20)
 
 
 async def test_two_processes_closing_the_same_events_draw_each_once(database_url: str, db: Database) -> None:
     now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(300)]
     async with db.transaction() as uow:
-        await uow.session.execute(
-            insert(Event),
-            [
-                {"day": day, "title": "t", "price": 1, "currency": "XTR", "status": "open", "created_at": now}
-                for day in days
-            ],
-        )
-    start_at = time.time() + 1.5
-    command = [sys.executable, "-m", "tests.core.close_worker", database_url, str(start_at)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    workers = [
-        await asyncio.create_subprocess_exec(
-            *command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        for _ in range(2)
+        await uow.players.add_if_missing(telegram_id=1, username=None, first_name="Ann", now=now)
+        player = await uow.players.by_telegram_id(1)
+        assert player is not None
+        # Two events in three have three ballots each, so most closes also draw and queue messages.
+        for index, day in enumerate(days):
+            count = 0 if index % 3 == 0 else 3
+            await uow.events.add_if_missing(day=day, title="t", price=1, currency="XTR", now=now)
+            event = await uow.events.on_day(day)
+            assert event is not None
+            event.ballot_count = count
+            await uow.registrations.add(event_id=event.id, player_id=player.id, now=now)
+            if count:
+                await uow.session.execute(
+                    insert(Ballot),
+                    [
+                        {"event_id": event.id, "number": n, "player_id": player.id, "created_at": now}
+                        for n in range(1, count + 1)
+                    ],
+                )
+    start_at = str(time.time() + 1.5)
+    closed_by = [
+        set(ids)
+        for ids in await run_workers(["close", database_url, start_at], ["close", database_url, start_at])
     ]
-    outputs = await asyncio.wait_for(asyncio.gather(*(w.communicate() for w in workers)), timeout=120)
-    for worker, (_, stderr) in zip(workers, outputs, strict=True):
-        assert worker.returncode == 0, stderr.decode()
-    closed_by = [set(json.loads(stdout.decode().strip().splitlines()[-1])) for stdout, _ in outputs]
 
-    print("closed per process:", [len(ids) for ids in closed_by])
     assert not closed_by[0] & closed_by[1], "an event was closed by both processes"
     async with db.snapshot() as uow:
-        all_ids = set(
-            (await uow.session.scalars(select(Event.id).where(Event.day < dt.date(2030, 1, 1)))).all()
-        )
-        still_open = (
-            await uow.session.execute(select(func.count()).select_from(Event).where(Event.status == "open"))
-        ).scalar_one()
-    assert closed_by[0] | closed_by[1] == all_ids
-    assert still_open == 1  # only the new day's event, made by the catch-up
+        events = (await uow.session.scalars(select(Event).where(Event.day < dt.date(2030, 1, 1)))).all()
+        winners = (
+            await uow.session.execute(
+                select(OutboxMessage.event_id, func.count())
+                .where(OutboxMessage.kind == "winner")
+                .group_by(OutboxMessage.event_id)
+            )
+        ).all()
+    assert closed_by[0] | closed_by[1] == {e.id for e in events}
+    assert all(e.status == "closed" for e in events)
+    drawn = {e.id for e in events if e.ballot_count}
+    assert {e.id for e in events if e.winning_number is not None} == drawn
+    assert dict(winners) == dict.fromkeys(drawn, 1)
