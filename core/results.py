@@ -59,6 +59,8 @@ class PaymentReceipt:
     currency: str
     balance: int
     newly_credited: bool
+    # How many ballots the balance buys now, within one purchase's limit (0 when not known).
+    affordable: int = 0
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class PurchaseReceipt:
     spent: int
     balance: int
     currency: str
+    # How many more ballots the balance buys now, within one purchase's limit.
+    affordable: int = 0
 
 
 @dataclass(frozen=True)

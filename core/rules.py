@@ -45,6 +45,10 @@ class LotteryRules:
     def default_title(self, day: dt.date) -> str:
         return f"Lottery of {day.isoformat()}"
 
+    def affordable(self, balance: int, price: int) -> int:
+        """How many ballots a balance buys in one purchase."""
+        return min(balance // price, self.max_ballots_per_purchase) if price > 0 else 0
+
     def check_quantity(self, quantity: int) -> int:
         if not 1 <= quantity <= self.max_ballots_per_purchase:
             raise InvalidQuantity(quantity, self.max_ballots_per_purchase)

@@ -59,6 +59,7 @@ class Tickets:
             spent=outcome.price * quantity,
             balance=outcome.balance,
             currency=outcome.currency,
+            affordable=rules.affordable(outcome.balance, outcome.price),
         )
 
     async def _refuse_if_not_open(self, telegram_id: int, day: dt.date, now: dt.datetime) -> None:

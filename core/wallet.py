@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import replace
 
 from core.context import Context, player_of
 from core.errors import NotEnoughCredit, PaymentFailed, PaymentNotRefundable, RefundPending
@@ -45,13 +46,14 @@ class Wallet:
             currency=event.currency,
             description=f"{quantity} ballot(s) for {event.title}",
         )
-        return await self.record_payment(
+        receipt = await self.record_payment(
             telegram_id,
             provider=charge.provider,
             charge_id=charge.charge_id,
             amount=amount,
             currency=event.currency,
         )
+        return replace(receipt, affordable=rules.affordable(receipt.balance, event.price))
 
     async def record_payment(
         self, telegram_id: int, *, provider: str, charge_id: str, amount: int, currency: str

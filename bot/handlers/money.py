@@ -25,8 +25,7 @@ class MoneyHandlers(HandlerGroup):
     async def pay(self, update: Update, context: Context) -> None:
         quantity = parsing.quantity(arguments(context), command="pay")
         receipt = await self.lottery.wallet.pay(user_id(update), quantity)
-        affordable = receipt.balance // max(receipt.amount // quantity, 1)
-        await reply(update, replies.paid(receipt), buy_buttons(affordable))
+        await reply(update, replies.paid(receipt), buy_buttons(receipt.affordable))
 
     async def history(self, update: Update, context: Context) -> None:
         history = await self.lottery.wallet.history(user_id(update))

@@ -14,7 +14,7 @@ BUY_PREFIX = "buy:"
 def buy_buttons(affordable: int) -> InlineKeyboardMarkup | None:
     """Buttons for the purchases the player can afford right now, so they need not type."""
     choices = [n for n in (1, 5, 10) if n <= affordable]
-    if affordable > 0 and affordable not in choices and affordable <= 100:
+    if affordable > 0 and affordable not in choices:
         choices.append(affordable)
     if not choices:
         return None
@@ -51,9 +51,7 @@ class TicketHandlers(HandlerGroup):
 
     async def _buy(self, update: Update, quantity: int) -> None:
         receipt = await self.lottery.tickets.buy(user_id(update), quantity)
-        price = receipt.spent // len(receipt.numbers)
-        affordable = receipt.balance // max(price, 1)
-        await reply(update, replies.bought(receipt), buy_buttons(affordable))
+        await reply(update, replies.bought(receipt), buy_buttons(receipt.affordable))
 
     async def my_tickets(self, update: Update, context: Context) -> None:
         await reply(update, replies.my_tickets(await self.lottery.players.profile(user_id(update))))

@@ -113,3 +113,13 @@ async def test_unspent_credit_carries_over_to_the_next_day(
     receipt = await service.tickets.buy(ann, 2)
     assert receipt.balance == 0
     assert receipt.day == dt.date(2024, 5, 2)
+
+
+async def test_receipts_say_how_many_more_ballots_the_credit_buys(service: LotteryService) -> None:
+    ann = await joined_player(service, 1)
+    paid = await service.wallet.pay(ann, 100)
+    assert paid.affordable == 100
+    bought = await service.tickets.buy(ann, 3)
+    assert bought.affordable == 97
+    await service.wallet.pay(ann, 50)
+    assert (await service.tickets.buy(ann, 1)).affordable == 100  # capped at one purchase's limit
