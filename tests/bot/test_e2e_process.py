@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,25 +12,18 @@ import pytest
 
 from tests.bot.harness import TOKEN
 from tests.support.bot_api import BotApiEmulator
+from tests.support.processes import clean_env, finish, start_module
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
-    """A clean environment: nothing from the developer's own .env or shell leaks into the run."""
-    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
-    return (
-        keep
-        | {"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"}
-        | values
-    )
+    return clean_env(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", **values)
 
 
 async def run_bot(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    return await start_module("bot", env=env, cwd=tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -95,20 +85,9 @@ async def test_sigterm_stops_the_bot_cleanly_and_the_token_never_reaches_the_log
 
 
 async def test_migrate_builds_the_schema_without_a_token(tmp_path: Path) -> None:
-    env = bot_env(tmp_path)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "migrate",
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 0, stderr.decode()
-    assert "schema is up to date" in stdout.decode()
+    [migrated] = await finish(await start_module("bot", "migrate", env=bot_env(tmp_path), cwd=tmp_path))
+    assert migrated.returncode == 0, migrated.stderr
+    assert "schema is up to date" in migrated.stdout
     with sqlite3.connect(tmp_path / "bot.db") as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {

@@ -5,11 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
@@ -19,8 +15,7 @@ from core.service import LotteryService
 from storage import Database
 from storage.models import Ballot, Event, LedgerEntry, OutboxMessage, Player
 from tests.core.players import joined_player
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.processes import clean_env, finish, start_module
 
 
 async def test_fifty_concurrent_buys_against_credit_for_ten_give_exactly_ten(
@@ -80,24 +75,11 @@ async def test_no_ballot_is_sold_after_close_when_buying_and_closing_race(
 
 async def run_workers(*commands: list[str]) -> list[list[int]]:
     """Start the worker processes together and return what each one printed."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    workers = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.core.workers",
-            *command,
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        for command in commands
-    ]
-    outputs = await asyncio.wait_for(asyncio.gather(*(w.communicate() for w in workers)), timeout=120)
-    for worker, (_, stderr) in zip(workers, outputs, strict=True):
-        assert worker.returncode == 0, stderr.decode()
-    return [json.loads(stdout.decode().strip().splitlines()[-1]) for stdout, _ in outputs]
+    workers = [await start_module("tests.core.workers", *command, env=clean_env()) for command in commands]
+    results = await finish(*workers)
+    for finished in results:
+        assert finished.returncode == 0, finished.stderr
+    return [json.loads(finished.stdout.strip().splitlines()[-1]) for finished in results]
 
 
 async def test_two_processes_buying_against_one_balance_never_overspend(

@@ -5,11 +5,8 @@ Replicas are processes, so the test starts three `lottery-bot migrate` processes
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,8 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from storage import create_engine
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.processes import clean_env, finish, start_module
 
 
 @pytest.fixture
@@ -41,23 +37,10 @@ async def fresh_database_url(tmp_path: Path) -> AsyncIterator[str]:
 
 
 async def test_replicas_starting_together_migrate_once(fresh_database_url: str, tmp_path: Path) -> None:
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "DATABASE_URL": fresh_database_url}
-    replicas = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "migrate",
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        for _ in range(3)
-    ]
-    outputs = await asyncio.wait_for(asyncio.gather(*(r.communicate() for r in replicas)), timeout=120)
-    for replica, (_, stderr) in zip(replicas, outputs, strict=True):
-        assert replica.returncode == 0, stderr.decode()[-2000:]
+    env = clean_env(DATABASE_URL=fresh_database_url)
+    replicas = [await start_module("bot", "migrate", env=env, cwd=tmp_path) for _ in range(3)]
+    for finished in await finish(*replicas):
+        assert finished.returncode == 0, finished.stderr[-2000:]
     engine = create_engine(fresh_database_url)
     try:
         async with engine.connect() as connection:
