@@ -45,12 +45,10 @@ class LotteryBot:
         *,
         mailer: Mailer | None = None,
         throttle: Throttle | None = None,
-        migrate: bool = True,
         request: BaseRequest | None = None,
     ) -> None:
         self.settings = settings
         self.lottery = lottery
-        self._migrate = migrate
         self.mailer = (
             mailer
             if mailer is not None
@@ -95,8 +93,7 @@ class LotteryBot:
         """Start in the order python-telegram-bot's `run_polling` uses, with our services in between."""
         application = self.application
         await application.initialize()  # getMe: fails fast on a wrong token
-        if self._migrate:
-            await self.lottery.migrate()
+        await self.lottery.migrate()
         await register_commands(application.bot, self.settings.admin_ids)
         job_queue = application.job_queue
         assert job_queue is not None, "python-telegram-bot needs its job-queue extra"

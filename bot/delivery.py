@@ -39,7 +39,8 @@ class Delivery:
         self._bot = bot
         self._mailer = mailer
         self._batch_size = batch_size
-        self._idle_seconds = idle_seconds
+        # How long an idle loop waits before looking again; a draw in this process wakes it at once.
+        self.idle_seconds = idle_seconds
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -62,7 +63,7 @@ class Delivery:
             if sent == 0 and not self._stopping.is_set():
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_seconds)
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.idle_seconds)
 
     async def deliver_due(self) -> int:
         """Send one batch of due notices and record how each went; how many were handled."""

@@ -135,9 +135,3 @@ class Ledger:
             .order_by(LedgerEntry.id.desc())
         )
         return (await self._session.execute(statement)).all()
-
-    async def balance(self, player_id: int) -> int:
-        statement = select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-            LedgerEntry.player_id == player_id
-        )
-        return int((await self._session.execute(statement)).scalar_one())

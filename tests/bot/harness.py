@@ -69,7 +69,7 @@ class BotHarness:
         mailer = SmtpMailer.from_settings(self.settings) if self.settings.email_enabled else None
         # The delivery loop polls often so tests need not wait; production waits longer.
         bot = LotteryBot(self.settings, lottery, mailer=mailer, throttle=self.throttle)
-        bot.delivery._idle_seconds = 0.05
+        bot.delivery.idle_seconds = 0.05
         return bot
 
     async def start(self) -> LotteryBot:
