@@ -8,6 +8,7 @@ and the ballot count alone. Rejection sampling over SHA-256 blocks keeps every n
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 SEED_BYTES = 32
@@ -27,6 +28,46 @@ def winning_number(seed: bytes, ballot_count: int) -> int:
     counter = 0
     while True:
         block = hashlib.sha256(seed + counter.to_bytes(8, "big")).digest()
+        value = int.from_bytes(block, "big")
+        if value < limit:
+            return value % ballot_count + 1
+        counter += 1
+
+
+# --- Verifiable draws (issue 8): the winner follows from public inputs only --------------------------
+
+DRAW_VERSION = b"lottery-draw-v1"
+
+
+def ballot_leaf(*, event_id: int, number: int, receipt: bytes) -> bytes:
+    """The public leaf of a ballot: no Telegram id, only what its holder's private receipt can prove."""
+    return hashlib.sha256(
+        DRAW_VERSION + event_id.to_bytes(8, "big") + number.to_bytes(8, "big") + receipt
+    ).digest()
+
+
+def draw_seed(
+    *, event_id: int, ballot_count: int, root: bytes, round_number: int, randomness: bytes
+) -> bytes:
+    """Binds the beacon's randomness to the frozen ballot set, so neither can be swapped after the fact."""
+    return hashlib.sha256(
+        DRAW_VERSION
+        + event_id.to_bytes(8, "big")
+        + ballot_count.to_bytes(8, "big")
+        + root
+        + round_number.to_bytes(8, "big")
+        + randomness
+    ).digest()
+
+
+def verifiable_winner(seed: bytes, ballot_count: int) -> int:
+    """Number in 1..ballot_count from an HMAC-SHA256 counter stream, rejection-sampled to stay unbiased."""
+    if ballot_count < 1:
+        raise ValueError("a draw needs at least one ballot")
+    limit = (1 << _BLOCK_BITS) - (1 << _BLOCK_BITS) % ballot_count
+    counter = 0
+    while True:
+        block = hmac.new(seed, counter.to_bytes(8, "big"), hashlib.sha256).digest()
         value = int.from_bytes(block, "big")
         if value < limit:
             return value % ballot_count + 1

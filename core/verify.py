@@ -1,0 +1,118 @@
+"""Check a lottery draw record with nothing but Python's standard library.
+
+    python -m core.verify RECORD.json [NEXT_DAY_RECORD.json ...]
+
+For each record: the beacon randomness is SHA-256 of its signature, the seed follows from the version,
+event, ballot count, Merkle root, round and randomness, the winner follows from the seed, every inclusion
+proof given leads to the root, and each record names the hash of the one before it. Exit status 0 means
+every check passed; anything else prints what failed. Deliberately independent of the bot's own code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sys
+from typing import Any
+
+VERSION = "lottery-draw-v1"
+
+
+def _u64(value: int) -> bytes:
+    return value.to_bytes(8, "big")
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    """Hash of the record's fields except its proofs (canonical JSON), named by the next day's record."""
+    public = {k: v for k, v in record.items() if k != "proofs"}
+    return hashlib.sha256(json.dumps(public, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def seed_of(record: dict[str, Any]) -> bytes:
+    return hashlib.sha256(
+        VERSION.encode()
+        + _u64(record["event_id"])
+        + _u64(record["ballot_count"])
+        + bytes.fromhex(record["root"])
+        + _u64(record["round"])
+        + bytes.fromhex(record["randomness"])
+    ).digest()
+
+
+def winner_of(seed: bytes, count: int) -> int:
+    """Rejection sampling over an HMAC-SHA256 counter stream: every number 1..count equally likely."""
+    limit = (1 << 256) - (1 << 256) % count
+    counter = 0
+    while True:
+        value = int.from_bytes(hmac.new(seed, _u64(counter), hashlib.sha256).digest(), "big")
+        if value < limit:
+            return value % count + 1
+        counter += 1
+
+
+def proof_holds(leaf: bytes, index: int, size: int, path: list[bytes], root: bytes) -> bool:
+    """RFC 9162 section 2.1.3.2 inclusion check; leaves are hashed with 0x00, nodes with 0x01."""
+    fn, sn, node = index, size - 1, hashlib.sha256(b"\x00" + leaf).digest()
+    if not 0 <= index < size:
+        return False
+    for sibling in path:
+        if sn == 0:
+            return False
+        if fn % 2 == 1 or fn == sn:
+            node = hashlib.sha256(b"\x01" + sibling + node).digest()
+            while fn % 2 == 0 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            node = hashlib.sha256(b"\x01" + node + sibling).digest()
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and node == root
+
+
+def problems(record: dict[str, Any], previous: dict[str, Any] | None) -> list[str]:
+    """Every check that fails for one record; an empty list means it is sound."""
+    found = []
+    if record["version"] != VERSION:
+        found.append(f"unknown version {record['version']!r}")
+    if hashlib.sha256(bytes.fromhex(record["signature"])).hexdigest() != record["randomness"]:
+        found.append("randomness is not SHA-256 of the beacon signature")
+    seed = seed_of(record)
+    if seed.hex() != record["seed"]:
+        found.append("seed does not follow from the record")
+    if record["ballot_count"] < 1 or winner_of(seed, record["ballot_count"]) != record["winning_number"]:
+        found.append("winning number does not follow from the seed")
+    root = bytes.fromhex(record["root"])
+    for proof in record.get("proofs", []):
+        leaf = bytes.fromhex(proof["leaf"])
+        path = [bytes.fromhex(h) for h in proof["path"]]
+        if not proof_holds(leaf, proof["number"] - 1, record["ballot_count"], path, root):
+            found.append(f"inclusion proof for ballot #{proof['number']} does not reach the root")
+    if previous is not None and record["previous_record_hash"] != record_hash(previous):
+        found.append("previous_record_hash does not match the previous record")
+    return found
+
+
+def main(paths: list[str]) -> int:
+    if not paths:
+        print(__doc__)
+        return 2
+    previous = None
+    failed = False
+    for path in paths:
+        with open(path, encoding="utf-8") as file:
+            record = json.load(file)
+        try:
+            found = problems(record, previous)
+        except (KeyError, TypeError, ValueError) as exc:
+            found = [f"malformed record: {exc!r}"]
+        for problem in found:
+            print(f"{path}: FAIL {problem}")
+        if not found:
+            print(f"{path}: OK, ballot #{record['winning_number']} of {record['ballot_count']} wins")
+        failed = failed or bool(found)
+        previous = record
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

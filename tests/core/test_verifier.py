@@ -1,0 +1,139 @@
+"""The standalone verifier agrees with the bot's draw code and rejects any tampered record or chain."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core import merkle, verify
+from core.draws import ballot_leaf, draw_seed, verifiable_winner
+from tests.core.test_verifiable_draws import GOLDEN, ROUND_657413
+from tests.support.processes import ROOT, clean_env
+
+
+def build_record(*, event_id: int, count: int, previous: dict[str, Any] | None) -> dict[str, Any]:
+    """A record made with the bot's own functions (core.draws, core.merkle), as the close will store it."""
+    datas = [
+        ballot_leaf(event_id=event_id, number=n, receipt=bytes([n % 256]) * 16) for n in range(1, count + 1)
+    ]
+    leaves = [merkle.leaf_hash(d) for d in datas]
+    root = merkle.root(leaves)
+    seed = draw_seed(
+        event_id=event_id,
+        ballot_count=count,
+        root=root,
+        round_number=ROUND_657413.round_number,
+        randomness=ROUND_657413.randomness,
+    )
+    return {
+        "version": "lottery-draw-v1",
+        "event_id": event_id,
+        "ballot_count": count,
+        "root": root.hex(),
+        "round": ROUND_657413.round_number,
+        "signature": ROUND_657413.signature.hex(),
+        "randomness": ROUND_657413.randomness.hex(),
+        "seed": seed.hex(),
+        "winning_number": verifiable_winner(seed, count),
+        "previous_record_hash": verify.record_hash(previous) if previous else None,
+        "proofs": [
+            {
+                "number": n,
+                "leaf": datas[n - 1].hex(),
+                "path": [h.hex() for h in merkle.inclusion_proof(leaves, n - 1)],
+            }
+            for n in range(1, count + 1)
+        ],
+    }
+
+
+@pytest.mark.parametrize(("event", "count", "root", "round_number", "seed_hex", "winner"), GOLDEN)
+def test_verifier_reproduces_the_golden_vectors(
+    event: int, count: int, root: bytes, round_number: int, seed_hex: str, winner: int
+) -> None:
+    record = {
+        "event_id": event,
+        "ballot_count": count,
+        "root": root.hex(),
+        "round": round_number,
+        "randomness": ROUND_657413.randomness.hex(),
+    }
+    seed = verify.seed_of(record)
+    assert seed.hex() == seed_hex
+    assert verify.winner_of(seed, count) == winner
+
+
+def test_a_sound_chain_passes() -> None:
+    first = build_record(event_id=1, count=5, previous=None)
+    second = build_record(event_id=2, count=13, previous=first)
+    assert verify.problems(first, None) == []
+    assert verify.problems(second, first) == []
+
+
+FIELDS = ["event_id", "ballot_count", "root", "round", "signature", "randomness", "seed", "winning_number"]
+
+
+def _tampered(value: Any) -> Any:
+    if isinstance(value, int):
+        return value + 1
+    return ("0" if value[0] != "0" else "1") + value[1:]
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_changing_any_field_fails(field: str) -> None:
+    record = build_record(event_id=3, count=7, previous=None)
+    record[field] = _tampered(record[field])
+    assert verify.problems(record, None)
+
+
+def test_changing_a_leaf_or_a_proof_step_fails() -> None:
+    record = build_record(event_id=3, count=7, previous=None)
+    leaf = copy.deepcopy(record)
+    leaf["proofs"][4]["leaf"] = _tampered(leaf["proofs"][4]["leaf"])
+    assert verify.problems(leaf, None)
+    step = copy.deepcopy(record)
+    step["proofs"][2]["path"][0] = _tampered(step["proofs"][2]["path"][0])
+    assert verify.problems(step, None)
+
+
+def test_a_broken_chain_link_fails() -> None:
+    first = build_record(event_id=1, count=5, previous=None)
+    second = build_record(event_id=2, count=6, previous=first)
+    altered_first = {**first, "winning_number": first["winning_number"] % 5 + 1}
+    assert verify.problems(second, altered_first)
+    second["previous_record_hash"] = _tampered(second["previous_record_hash"])
+    assert verify.problems(second, first)
+
+
+def _run(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "core.verify", *map(str, paths)],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_verifier_as_a_separate_process(tmp_path: Path) -> None:
+    first = build_record(event_id=1, count=4, previous=None)
+    second = build_record(event_id=2, count=9, previous=first)
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(first))
+    b.write_text(json.dumps(second))
+    ok = _run(a, b)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert f"ballot #{second['winning_number']} of 9 wins" in ok.stdout
+    second["seed"] = _tampered(second["seed"])
+    b.write_text(json.dumps(second))
+    bad = _run(a, b)
+    assert bad.returncode == 1
+    assert "seed does not follow" in bad.stdout
