@@ -291,3 +291,11 @@ def winner_email(notice: Notice) -> tuple[str, str]:
         f"in the lottery of {day} ({notice.title}).\n"
     )
     return subject, body
+
+
+def pay_picker() -> str:
+    return "How many ballots do you want to pay for? Nothing is charged until you choose."
+
+
+def pay_other() -> str:
+    return "Send /pay with the number of ballots you want, e.g. /pay 3."

@@ -10,6 +10,19 @@ from bot.handlers.base import AnyHandler, Context, HandlerGroup, arguments, repl
 from bot.handlers.tickets import buy_buttons
 
 REFUND_PREFIX = "refund:"
+PAY_PREFIX = "pay:"
+PAY_OTHER = "other"
+PAY_CHOICES = (1, 5, 10)
+
+
+def pay_picker() -> InlineKeyboardMarkup:
+    """The choices a bare /pay offers: a tap in the command menu must never move money by itself."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(str(n), callback_data=f"{PAY_PREFIX}{n}") for n in PAY_CHOICES]
+            + [InlineKeyboardButton("other", callback_data=f"{PAY_PREFIX}{PAY_OTHER}")]
+        ]
+    )
 
 
 class MoneyHandlers(HandlerGroup):
@@ -19,11 +32,29 @@ class MoneyHandlers(HandlerGroup):
             CommandHandler("pay", self.pay, filters=private),
             CommandHandler("history", self.history, filters=private),
             CommandHandler("refund", self.refund, filters=private),
+            CallbackQueryHandler(self.pay_pressed, pattern=rf"^{PAY_PREFIX}(\d{{1,3}}|{PAY_OTHER})$"),
             CallbackQueryHandler(self.refund_chosen, pattern=rf"^{REFUND_PREFIX}\d{{1,18}}$"),
         ]
 
     async def pay(self, update: Update, context: Context) -> None:
-        quantity = parsing.quantity(arguments(context), command="pay")
+        args = arguments(context)
+        if not args:
+            await reply(update, replies.pay_picker(), pay_picker())
+            return
+        await self._pay(update, parsing.quantity(args, command="pay"))
+
+    async def pay_pressed(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        assert query.data is not None
+        await query.answer()
+        choice = query.data.removeprefix(PAY_PREFIX)
+        if choice == PAY_OTHER:
+            await reply(update, replies.pay_other())
+            return
+        await self._pay(update, int(choice))
+
+    async def _pay(self, update: Update, quantity: int) -> None:
         receipt = await self.lottery.wallet.pay(user_id(update), quantity)
         await reply(update, replies.paid(receipt), buy_buttons(receipt.affordable))
 

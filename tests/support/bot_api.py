@@ -49,6 +49,10 @@ T = TypeVar("T")
 MAX_MESSAGE_LENGTH: Final = 4096
 MAX_CALLBACK_DATA_BYTES: Final = 64
 MAX_INVOICE_PAYLOAD_BYTES: Final = 128
+MAX_INVOICE_TITLE_LENGTH: Final = 32
+MAX_INVOICE_DESCRIPTION_LENGTH: Final = 255
+PRE_CHECKOUT_ANSWER_SECONDS: Final = 10.0
+MAX_STAR_TRANSACTIONS_PER_CALL: Final = 100
 MAX_UPDATES_PER_CALL: Final = 100
 COMMAND_NAME: Final = re.compile(r"[a-z0-9_]{1,32}")
 
@@ -293,14 +297,21 @@ def _validate_invoice(params: JSONDict) -> None:
             raise ApiError(400, f"Bad Request: {name} is empty")
     if len(str(params["payload"]).encode()) > MAX_INVOICE_PAYLOAD_BYTES:
         raise ApiError(400, "Bad Request: invoice payload is too long")
+    if len(str(params["title"])) > MAX_INVOICE_TITLE_LENGTH:
+        raise ApiError(400, "Bad Request: invoice title is too long")
+    if len(str(params["description"])) > MAX_INVOICE_DESCRIPTION_LENGTH:
+        raise ApiError(400, "Bad Request: invoice description is too long")
     prices = params.get("prices")
     if not isinstance(prices, list) or not prices:
         raise ApiError(400, "Bad Request: prices are empty")
     if params["currency"] == "XTR":
         if len(prices) != 1:
             raise ApiError(400, "Bad Request: Stars invoices must have exactly one price")
-        if params.get("provider_token"):
+        if "provider_token" in params:
+            # Even an empty string is sent by PTB 22.8 as "[]" (FIELD_NOTES.md): leave it out.
             raise ApiError(400, "Bad Request: provider_token must be empty for Stars invoices")
+    elif not params.get("provider_token"):
+        raise ApiError(400, "Bad Request: PAYMENT_PROVIDER_INVALID")
 
 
 def scope_key(scope: Mapping[str, Any] | None = None, language_code: str = "") -> str:
@@ -333,6 +344,9 @@ class BotApiEmulator:
         self.refunded_charges: set[str] = set()
         self.answered_callback_queries: dict[str, JSONDict] = {}
         self.pre_checkout_answers: dict[str, JSONDict] = {}
+        self.pre_checkout_answer_seconds = PRE_CHECKOUT_ANSWER_SECONDS
+        self._pre_checkout_opened_at: dict[str, float] = {}
+        self._lost_responses: dict[str, deque[float]] = {}
 
         self._signal = _Signal()
         self._runner: web.AppRunner | None = None
@@ -448,6 +462,7 @@ class BotApiEmulator:
         if asyncio.iscoroutine(result):
             result = await result
         self._signal.notify()
+        await self._lose_response_if_scripted(key)
         return result
 
     def _raise_injected_failure(self, key: str) -> None:
@@ -607,6 +622,7 @@ class BotApiEmulator:
             "invoice_payload": payload,
         }
         self._open_pre_checkout_queries.add(query["id"])
+        self._pre_checkout_opened_at[query["id"]] = time.monotonic()
         return self.send_update({"update_id": update_id, "pre_checkout_query": query})
 
     def send_successful_payment(
@@ -967,6 +983,7 @@ class BotApiEmulator:
         query_id = str(params.get("pre_checkout_query_id"))
         if query_id not in self._open_pre_checkout_queries:
             raise ApiError(400, "Bad Request: QUERY_ID_INVALID")
+        self._raise_if_pre_checkout_expired(query_id)
         if not params.get("ok") and not params.get("error_message"):
             raise ApiError(400, "Bad Request: error_message is required when ok is false")
         self._open_pre_checkout_queries.discard(query_id)
@@ -986,8 +1003,32 @@ class BotApiEmulator:
 
     def _get_star_transactions(self, params: JSONDict) -> JSONDict:
         offset = int(params.get("offset") or 0)
-        limit = int(params.get("limit") or 100)
+        limit = int(params.get("limit") or MAX_STAR_TRANSACTIONS_PER_CALL)
+        if offset < 0 or not 1 <= limit <= MAX_STAR_TRANSACTIONS_PER_CALL:
+            raise ApiError(400, "Bad Request: LIMIT_INVALID")
         return {"transactions": copy.deepcopy(self.star_transactions[offset : offset + limit])}
+
+    # -- payments: timeouts of unknown outcome and the pre-checkout deadline ----------------
+
+    def lose_next_response(self, method: str, seconds: float = 30.0, times: int = 1) -> None:
+        """Do the next ``times`` calls of ``method`` but hold each answer back for ``seconds``.
+
+        A timeout of unknown outcome: Telegram did the work (a refund is made, an invoice is
+        sent) while the client gave up waiting, so the caller must find out later what happened.
+        """
+        self._lost_responses.setdefault(method.lower(), deque()).extend([seconds] * times)
+
+    async def _lose_response_if_scripted(self, key: str) -> None:
+        queue = self._lost_responses.get(key)
+        if queue:
+            await asyncio.sleep(queue.popleft())
+
+    def _raise_if_pre_checkout_expired(self, query_id: str) -> None:
+        """Telegram drops a pre-checkout query that is not answered within 10 seconds."""
+        opened = self._pre_checkout_opened_at.get(query_id, time.monotonic())
+        if time.monotonic() - opened > self.pre_checkout_answer_seconds:
+            self._open_pre_checkout_queries.discard(query_id)
+            raise ApiError(400, QUERY_TOO_OLD)
 
 
 def _default_description(status: int, retry_after: int | None) -> str:

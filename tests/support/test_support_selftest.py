@@ -21,7 +21,15 @@ from telegram import (
     LabeledPrice,
     Update,
 )
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -329,3 +337,100 @@ async def test_smtp_auth_and_temporary_rejection() -> None:
         assert [m.subject for m in await smtp.wait_for_messages(1, timeout=2)] == ["z"]
         # aiosmtplib tries every advertised mechanism (PLAIN, LOGIN) before giving up.
         assert smtp.auth_attempts == [("bot", False), ("bot", False), ("bot", True), ("bot", True)]
+
+
+# -- payments (issue 7): the emulator refuses what real Telegram refuses ---------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "payload", "match"),
+    [
+        ("", "One ballot", "order:1", "title is empty"),
+        ("x" * 33, "One ballot", "order:1", "title is too long"),
+        ("Ballot", "", "order:1", "description is empty"),
+        ("Ballot", "d" * 256, "order:1", "description is too long"),
+        ("Ballot", "One ballot", "", "payload is empty"),
+        ("Ballot", "One ballot", "é" * 65, "payload is too long"),
+    ],
+)
+async def test_invoice_lengths_are_checked(
+    bot: Bot, title: str, description: str, payload: str, match: str
+) -> None:
+    with pytest.raises(BadRequest, match=f"(?i){match}"):
+        await bot.send_invoice(5, title, description, payload, "XTR", [LabeledPrice("B", 10)])
+
+
+async def test_invoice_at_the_limits_is_accepted(bot: Bot) -> None:
+    message = await bot.send_invoice(5, "x" * 32, "d" * 255, "p" * 128, "XTR", [LabeledPrice("B", 10)])
+    assert message.invoice is not None
+    assert message.invoice.currency == "XTR"
+
+
+async def test_stars_invoice_needs_one_price_and_no_provider_token(bot: Bot) -> None:
+    two = [LabeledPrice("A", 1), LabeledPrice("B", 2)]
+    with pytest.raises(BadRequest, match=r"(?i)exactly one price"):
+        await bot.send_invoice(5, "T", "D", "p", "XTR", two)
+    with pytest.raises(BadRequest, match=r"(?i)provider_token"):
+        await bot.send_invoice(5, "T", "D", "p", "XTR", [LabeledPrice("A", 1)], provider_token="")
+
+
+async def test_fiat_invoice_needs_a_provider_token(bot: Bot) -> None:
+    with pytest.raises(BadRequest, match=r"(?i)PAYMENT_PROVIDER_INVALID"):
+        await bot.send_invoice(5, "T", "D", "p", "EUR", [LabeledPrice("A", 250)])
+    message = await bot.send_invoice(
+        5, "T", "D", "p", "EUR", [LabeledPrice("A", 250)], provider_token="284685063:TEST:x"
+    )
+    assert message.invoice is not None
+    assert message.invoice.total_amount == 250
+
+
+async def test_pre_checkout_answered_too_late_is_refused(api: BotApiEmulator, bot: Bot) -> None:
+    api.pre_checkout_answer_seconds = 0.05
+    query_id = str(api.send_pre_checkout_query(4, payload="order:1", total_amount=10))
+    await asyncio.sleep(0.1)
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await bot.answer_pre_checkout_query(query_id, ok=True)
+    assert query_id not in api.pre_checkout_answers
+
+
+async def test_refunds_of_unknown_charges_and_other_users_are_refused(api: BotApiEmulator, bot: Bot) -> None:
+    api.send_successful_payment(5, payload="order:1", total_amount=10, charge_id="ch1")
+    with pytest.raises(BadRequest, match=r"(?i)CHARGE_ID_INVALID"):
+        await bot.refund_star_payment(6, "ch1")
+    with pytest.raises(BadRequest, match=r"(?i)CHARGE_ID_INVALID"):
+        await bot.refund_star_payment(5, "nope")
+    assert api.refunded_charges == set()
+
+
+async def test_star_transactions_are_paged(api: BotApiEmulator, bot: Bot) -> None:
+    for n in range(5):
+        api.send_successful_payment(5, payload=f"order:{n}", total_amount=n + 1, charge_id=f"c{n}")
+    first = await bot.get_star_transactions(offset=0, limit=2)
+    second = await bot.get_star_transactions(offset=2, limit=2)
+    last = await bot.get_star_transactions(offset=4, limit=2)
+    pages = [first, second, last]
+    assert [[t.id for t in p.transactions] for p in pages] == [["c0", "c1"], ["c2", "c3"], ["c4"]]
+    assert first.transactions[1].amount == 2
+    assert first.transactions[0].source is not None
+    with pytest.raises(BadRequest, match=r"(?i)LIMIT_INVALID"):
+        await bot.get_star_transactions(limit=101)
+
+
+async def test_server_errors_on_payment_methods(api: BotApiEmulator, bot: Bot) -> None:
+    api.send_successful_payment(5, payload="order:1", total_amount=10, charge_id="ch1")
+    api.fail_next("refundStarPayment", 502)
+    with pytest.raises(NetworkError):
+        await bot.refund_star_payment(5, "ch1")
+    assert api.refunded_charges == set()
+    assert await bot.refund_star_payment(5, "ch1")
+
+
+async def test_a_lost_answer_still_did_the_work(api: BotApiEmulator, bot: Bot) -> None:
+    """A refund that times out on the client may have happened: only a later look can tell."""
+    api.send_successful_payment(5, payload="order:1", total_amount=10, charge_id="ch1")
+    api.lose_next_response("refundStarPayment", seconds=1.0)
+    with pytest.raises(TimedOut):
+        await bot.refund_star_payment(5, "ch1", read_timeout=0.2)
+    assert api.refunded_charges == {"ch1"}
+    with pytest.raises(BadRequest, match=r"(?i)CHARGE_ALREADY_REFUNDED"):
+        await bot.refund_star_payment(5, "ch1")

@@ -1,0 +1,36 @@
+"""A bare /pay (what a tap in the command menu sends) offers choices and charges nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bot.harness import BotHarness
+from tests.support.bot_api import BotApiEmulator, SentMessage
+
+pytestmark = pytest.mark.e2e
+
+
+def buttons(message: SentMessage) -> list[tuple[str, str]]:
+    markup = message["reply_markup"] or {}
+    return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_bare_pay_shows_a_picker_and_charges_nothing(harness: BotHarness, api: BotApiEmulator) -> None:
+    await harness.say(1, "/start")
+    await harness.say(1, "/join")
+    api.send_command(1, "/pay")
+    picker = await api.wait_for_message(1)
+    assert "Nothing is charged" in picker["text"]
+    assert buttons(picker) == [("1", "pay:1"), ("5", "pay:5"), ("10", "pay:10"), ("other", "pay:other")]
+    assert "Not enough credit" in await harness.say(1, "/buy 1")
+
+    other = await harness.press(1, "pay:other", message_id=picker["message_id"])
+    assert "/pay 3" in other["text"]
+    assert "Not enough credit" in await harness.say(1, "/buy 1")
+
+    paid = await harness.press(1, "pay:5", message_id=picker["message_id"])
+    assert "Payment received" in paid["text"]
+    assert ("Buy 5", "buy:5") in buttons(paid)
+    bought = await harness.say(1, "/buy 5")
+    assert "#1" in bought
+    assert "#5" in bought
