@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python -m bench.delivery
 	$(BIN)/python -m bench.commands
 	$(BIN)/python -m bench.commands --database-url $(POSTGRES_URL)
+	$(BIN)/python -m bench.plans
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bench import commands
+from bench import commands, plans
 from bench._common import Sample, interleaved, spread
 
 
@@ -44,3 +44,14 @@ async def test_commands_bench_quick_mode_measures_every_command_against_the_base
     figures = [outcome.figure for outcome in outcomes]
     assert figures == [*commands.COMMANDS, commands.BASELINE]
     assert all(outcome.ratio is not None and outcome.ratio > 0 for outcome in outcomes)
+
+
+@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="the plans bench reads SQLite plans")
+async def test_plans_bench_explains_the_statements_behind_the_commands_and_flags_scans() -> None:
+    found = await plans.run()
+
+    sources = {plan.source for plan in found}
+    assert {"/me", "/history", "/join", "/events", "/stats", "outbox claim"} <= sources
+    assert all(plan.steps for plan in found if plan.statement.lstrip().upper().startswith("SELECT"))
+    # Summing a column over every row has no index to use: the flag must see that scan.
+    assert any(plan.full_scans for plan in found if plan.source == "/stats")
