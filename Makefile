@@ -45,6 +45,9 @@ bench: install
 	$(BIN)/python -m bench.winners
 	$(BIN)/python -m bench.bot_purchases
 	$(BIN)/python -m bench.delivery
+	$(BIN)/python -m bench.commands
+	$(BIN)/python -m bench.commands --database-url $(POSTGRES_URL)
+	$(BIN)/python -m bench.plans
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ import datetime as dt
 import gc
 import re
 import resource
+import secrets
 import shutil
 import statistics
 import tempfile
@@ -193,3 +194,89 @@ def megabytes(size: int) -> str:
 def milliseconds(seconds: float) -> str:
     """Seconds as milliseconds with enough digits for sub-millisecond calls."""
     return f"{seconds * 1000:.3f} ms" if seconds < 0.01 else f"{seconds * 1000:.1f} ms"
+
+
+# --- the runner discipline: figure and baseline interleaved, several rounds, median and range ----------
+
+DEFAULT_ROUNDS = 5
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One round of one loop: how many operations, in how much wall time and CPU time."""
+
+    operations: int
+    wall_seconds: float
+    cpu_seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.operations / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+    @property
+    def cpu_ms_per_operation(self) -> float:
+        return 1000 * self.cpu_seconds / self.operations if self.operations else 0.0
+
+
+async def timed(operations: int, action: Callable[[], Awaitable[object]]) -> Sample:
+    """Run `action` (which performs `operations` operations) once; wall and process CPU time.
+
+    CPU time is `time.process_time`, all threads of this process (the SQLite writer thread included),
+    so it is the cost of an operation on a machine whose other cores are busy.
+    """
+    cpu, wall = time.process_time(), time.perf_counter()
+    await action()
+    return Sample(operations, time.perf_counter() - wall, time.process_time() - cpu)
+
+
+async def interleaved(
+    loops: dict[str, tuple[int, Callable[[], Awaitable[object]]]], rounds: int = DEFAULT_ROUNDS
+) -> dict[str, list[Sample]]:
+    """Run each loop once per round, in turn, `rounds` times: machine noise then hits all of them alike.
+
+    The figure and its baseline are never measured in separate blocks, where a busy minute would
+    flatter one side. Nothing is discarded: the caller reports the median and the whole range.
+    """
+    samples: dict[str, list[Sample]] = {name: [] for name in loops}
+    for _ in range(max(1, rounds)):
+        for name, (operations, action) in loops.items():
+            samples[name].append(await timed(operations, action))
+    return samples
+
+
+def spread(values: Sequence[float], unit: Callable[[float], str] = lambda v: f"{v:,.0f}") -> str:
+    """The median and the range of every round, never the best run: "1,234 (1,100–1,300)"."""
+    if not values:
+        return "-"
+    return f"{unit(median(values))} ({unit(min(values))}–{unit(max(values))})"
+
+
+@asynccontextmanager
+async def temp_database_url(name: str, server_url: str | None = None) -> AsyncIterator[str]:
+    """A migrated database of its own: a SQLite temp file, or a fresh database on `server_url`.
+
+    On PostgreSQL the database is created and dropped by this run, so runs in parallel never collide.
+    """
+    if server_url is None:
+        async with temp_database(name) as path:
+            yield sqlite_url(path)
+        return
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    database = f"lottery_bench_{name.replace('-', '_')}_{secrets.token_hex(4)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{database}"'))
+        url = make_url(server_url).set(database=database).render_as_string(hide_password=False)
+        engine = create_engine(url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+        yield url
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        await admin.dispose()

@@ -1,0 +1,57 @@
+"""The benchmarks run in their quick mode, so they cannot rot while the code under them changes.
+
+Figures are not checked (a test machine is too busy for honest ones); what is checked is that each
+bench runs end to end and reports a line per command plus its baseline, on the backend under test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from bench import commands, plans
+from bench._common import Sample, interleaved, spread
+
+
+async def test_interleaved_runs_every_loop_once_per_round_in_turn() -> None:
+    order: list[str] = []
+
+    def loop(name: str) -> tuple[int, Callable[[], Awaitable[None]]]:
+        async def action() -> None:
+            order.append(name)
+
+        return 1, action
+
+    samples = await interleaved({"figure": loop("figure"), "baseline": loop("baseline")}, 3)
+
+    assert order == ["figure", "baseline"] * 3
+    assert [len(rounds) for rounds in samples.values()] == [3, 3]
+
+
+def test_spread_shows_the_median_and_the_whole_range_not_the_best() -> None:
+    assert spread([1.0, 10.0, 3.0]) == "3 (1–10)"
+    sample = Sample(operations=10, wall_seconds=2.0, cpu_seconds=0.05)
+    assert sample.per_second == 5.0
+    assert sample.cpu_ms_per_operation == pytest.approx(5.0)
+
+
+async def test_commands_bench_quick_mode_measures_every_command_against_the_baseline() -> None:
+    plan = commands.Plan(players=3, updates=3, rounds=2)
+    outcomes = await commands.run(plan, os.environ.get("TEST_DATABASE_URL") or None)
+
+    figures = [outcome.figure for outcome in outcomes]
+    assert figures == [*commands.COMMANDS, commands.BASELINE]
+    assert all(outcome.ratio is not None and outcome.ratio > 0 for outcome in outcomes)
+
+
+@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="the plans bench reads SQLite plans")
+async def test_plans_bench_explains_the_statements_behind_the_commands_and_flags_scans() -> None:
+    found = await plans.run()
+
+    sources = {plan.source for plan in found}
+    assert {"/me", "/history", "/join", "/events", "/stats", "outbox claim"} <= sources
+    assert all(plan.steps for plan in found if plan.statement.lstrip().upper().startswith("SELECT"))
+    # Summing a column over every row has no index to use: the flag must see that scan.
+    assert any(plan.full_scans for plan in found if plan.source == "/stats")
