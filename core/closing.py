@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
 from core.context import Context, display_name
 from core.draws import new_seed, winning_number
@@ -31,7 +32,7 @@ class Closing:
         today = self._ctx.today(now)
         async with self._ctx.db.snapshot() as uow:
             due = await uow.events.open_before(today)
-        results = [result for event_id in due if (result := await self.close_event(event_id, now))]
+        results = await self._close_each(due, now)
         async with self._ctx.db.transaction() as uow:
             await self._ctx.event_of(uow, today, now)
         return results
@@ -41,7 +42,25 @@ class Closing:
         now = self._ctx.clock.now()
         async with self._ctx.db.snapshot() as uow:
             open_ids = await uow.events.open_until(self._ctx.today(now))
+        # An admin is waiting for the answer: a failure reaches them rather than being skipped.
         return [result for event_id in open_ids if (result := await self.close_event(event_id, now))]
+
+    async def _close_each(self, event_ids: Sequence[int], now: dt.datetime) -> list[DrawResult]:
+        """Close events one transaction each, so that one that cannot be drawn holds up no other.
+
+        A failed close rolls back to open and is tried again on the next call; it is logged with its
+        traceback each time, which is what an operator needs to see until it is mended.
+        """
+        results = []
+        for event_id in event_ids:
+            try:
+                result = await self.close_event(event_id, now)
+            except Exception:
+                log.exception("could not close event %s; it stays open and the others go on", event_id)
+                continue
+            if result is not None:
+                results.append(result)
+        return results
 
     async def close_event(self, event_id: int, now: dt.datetime) -> DrawResult | None:
         """Close one event and draw it; None when another caller closed it first."""

@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.clock import FixedClock
 from core.draws import winning_number
@@ -184,3 +184,25 @@ async def test_the_winner_is_found_by_number_not_by_loading_ballots(
         winner = await uow.players.by_id(holder)
     assert winner is not None
     assert winner.telegram_id == result.winner_telegram_id
+
+
+async def test_an_event_that_cannot_be_drawn_holds_up_no_other(
+    service: LotteryService, clock: FixedClock, db: Database
+) -> None:
+    for _ in range(2):
+        ann = await joined_player(service, 1, paid_ballots=1)
+        await service.tickets.buy(ann, 1)
+        clock.advance(dt.timedelta(days=1))
+    # Break May 1: its count says one ballot was sold, but the ballot row is gone, so no owner is found.
+    async with db.transaction() as uow:
+        may_1 = await uow.events.on_day(MAY_1)
+        assert may_1 is not None
+        await uow.session.execute(delete(Ballot).where(Ballot.event_id == may_1.id))
+
+    results = await service.closing.close_due_events()
+
+    assert [r.day for r in results] == [dt.date(2024, 5, 2)]
+    assert (await service.closing.winner_on(MAY_1)).status is EventStatus.OPEN
+    assert (await service.events.on_day(dt.date(2024, 5, 3))).status is EventStatus.OPEN
+    # It stays open to be tried again, and trying again still leaves the rest alone.
+    assert await service.closing.close_due_events() == []
