@@ -74,3 +74,11 @@ async def test_a_notice_is_given_up_after_many_attempts(service: LotteryService,
 def test_backoff_doubles_and_is_capped() -> None:
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [5, 10, 20]
     assert retry_delay(100) == dt.timedelta(minutes=30)
+
+
+async def test_one_claim_takes_exactly_one_batch(service: LotteryService) -> None:
+    """On PostgreSQL an `id IN (… LIMIT n)` claim once took every pending row; a batch bounds a crash."""
+    await drawn_event(service, 40)
+    assert len(await service.notifications.claim_due(limit=7)) == 7
+    assert len(await service.notifications.claim_due(limit=25)) == 25
+    assert len(await service.notifications.claim_due(limit=25)) == 8
