@@ -26,6 +26,7 @@ class ClaimedMessage:
     event_id: int | None
     player_id: int | None
     attempts: int
+    created_at: dt.datetime
 
 
 class Outbox:
@@ -119,9 +120,10 @@ class Outbox:
                 OutboxMessage.event_id,
                 OutboxMessage.player_id,
                 OutboxMessage.attempts,
+                OutboxMessage.created_at,
             )
         )
-        claimed = [ClaimedMessage(*row) for row in result.all()]
+        claimed = [ClaimedMessage(**row._mapping) for row in result.all()]
         return sorted(claimed, key=lambda message: message.id)
 
     async def mark_sent(self, message_ids: Sequence[int], *, now: dt.datetime) -> None:
