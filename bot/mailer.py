@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Protocol
 
 import aiosmtplib
@@ -54,6 +55,8 @@ class SmtpMailer:
         message["From"] = self._sender
         message["To"] = to
         message["Subject"] = subject
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = make_msgid(domain=self._sender.rpartition("@")[2] or None)
         message.set_content(body)
         try:
             await aiosmtplib.send(
@@ -67,4 +70,8 @@ class SmtpMailer:
                 timeout=self._timeout,
             )
         except aiosmtplib.SMTPRecipientsRefused as refused:
-            raise PermanentMailError(str(refused)) from refused
+            # 4xx ("451 4.3.0 try later", greylisting) is a passing refusal: let the outbox retry.
+            # Only a 5xx answer for every recipient means the address itself is refused.
+            if all(recipient.code >= 500 for recipient in refused.recipients):
+                raise PermanentMailError(str(refused)) from refused
+            raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -18,7 +19,9 @@ from core.results import EventStatus
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=2)
-MAX_ATTEMPTS = 12
+# A notice is retried for as long as it is still worth sending, not a fixed number of times:
+# a 3-hour SMTP or Telegram outage at draw time must not lose the winner's notice.
+RELEVANCE = dt.timedelta(days=7)
 FIRST_RETRY = dt.timedelta(seconds=5)
 LONGEST_RETRY = dt.timedelta(minutes=30)
 
@@ -41,6 +44,7 @@ class Notice:
     channel: Channel
     recipient: str
     attempts: int
+    created_at: dt.datetime
     day: dt.date
     title: str
     status: EventStatus
@@ -63,9 +67,14 @@ class Outcome:
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
-    """Exponential backoff: 5 s, 10 s, 20 s, … capped at 30 minutes."""
+    """Exponential backoff: about 5 s, 10 s, 20 s, … capped at 30 minutes.
+
+    Each delay is cut by up to a fifth at random (`secrets`), so notices that failed together
+    (an outage) do not all come back in the same second and hit the recovering server at once.
+    """
     doublings = min(max(attempts - 1, 0), 16)
-    return min(FIRST_RETRY * (1 << doublings), LONGEST_RETRY)
+    ceiling = min(FIRST_RETRY * (1 << doublings), LONGEST_RETRY)
+    return ceiling * (800 + secrets.randbelow(201)) / 1000
 
 
 class Notifications:
@@ -91,6 +100,7 @@ class Notifications:
                     channel=Channel(message.channel),
                     recipient=message.recipient,
                     attempts=message.attempts,
+                    created_at=message.created_at,
                     day=event.day,
                     title=event.title,
                     status=EventStatus(event.status),
@@ -115,7 +125,7 @@ class Notifications:
             for outcome in outcomes:
                 notice, error = outcome.notice, outcome.error
                 if outcome.result is Result.UNDELIVERABLE or (
-                    outcome.result is Result.RETRY and notice.attempts >= MAX_ATTEMPTS
+                    outcome.result is Result.RETRY and now - notice.created_at >= RELEVANCE
                 ):
                     log.error(
                         "giving up on notice %s after %s attempt(s): %s", notice.id, notice.attempts, error
@@ -133,7 +143,7 @@ class Notifications:
         await self.settle([Outcome(notice, Result.DELIVERED)])
 
     async def failed(self, notice: Notice, error: str, *, retry_after: dt.timedelta | None = None) -> None:
-        """A passing failure: try again after `retry_after`, or the backoff; give up after many tries."""
+        """A passing failure: try again after `retry_after`, or the backoff, until the notice is stale."""
         await self.settle([Outcome(notice, Result.RETRY, error, retry_after)])
 
     async def undeliverable(self, notice: Notice, error: str) -> None:

@@ -26,6 +26,7 @@ class ClaimedMessage:
     event_id: int | None
     player_id: int | None
     attempts: int
+    created_at: dt.datetime
 
 
 class Outbox:
@@ -94,6 +95,8 @@ class Outbox:
 
     async def claim_due(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[ClaimedMessage]:
         free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+        # A materialized CTE is evaluated once. As `id IN (subquery)` PostgreSQL re-ran the LIMITed
+        # subquery for each outer row (loops=N), and one claim took every pending row.
         due = (
             select(OutboxMessage.id)
             .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, free)
@@ -102,10 +105,12 @@ class Outbox:
             # PostgreSQL: concurrent senders skip each other's rows instead of queueing on them.
             # SQLite ignores this; its writers are serialised anyway.
             .with_for_update(skip_locked=True)
+            .cte("due")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         result = await self._session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == "pending", free)
+            .where(OutboxMessage.id.in_(select(due.c.id)), OutboxMessage.status == "pending", free)
             .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
             .returning(
                 OutboxMessage.id,
@@ -115,9 +120,10 @@ class Outbox:
                 OutboxMessage.event_id,
                 OutboxMessage.player_id,
                 OutboxMessage.attempts,
+                OutboxMessage.created_at,
             )
         )
-        claimed = [ClaimedMessage(*row) for row in result.all()]
+        claimed = [ClaimedMessage(**row._mapping) for row in result.all()]
         return sorted(claimed, key=lambda message: message.id)
 
     async def mark_sent(self, message_ids: Sequence[int], *, now: dt.datetime) -> None:

@@ -65,3 +65,66 @@ async def test_a_winner_without_email_still_gets_the_telegram_message(harness: B
     await harness.api.wait_for_message(1, lambda t: "You won" in t)
     assert harness.smtp is not None
     assert harness.smtp.messages == []
+
+
+async def test_a_recipient_refused_with_451_is_retried_until_accepted_once(harness: BotHarness) -> None:
+    smtp = harness.smtp
+    assert smtp is not None
+    await harness.player_with_ballots(1, 1)
+    await harness.say(1, "/email ann@example.com")
+    smtp.reject_recipient_next(4)  # greylisting: "451 4.3.0 try later" at RCPT TO, four times
+    await harness.say(ADMIN, "/close")
+    await harness.api.wait_for_message(1, lambda t: "You won" in t)
+    assert harness.bot is not None
+    for _ in range(6):
+        harness.advance(dt.timedelta(minutes=2))
+        await harness.bot.delivery.deliver_due()
+    [mail] = await smtp.wait_for_messages(1)
+    assert mail.envelope_to == ["ann@example.com"]
+    assert mail.message["Date"]
+    assert mail.message["Message-ID"]
+    async with asyncio.timeout(10):
+        while await harness.lottery.notifications.pending():  # noqa: ASYNC110 - polling the database
+            await asyncio.sleep(0.02)
+    harness.advance(dt.timedelta(hours=1))
+    await harness.bot.delivery.deliver_due()
+    assert len(smtp.messages) == 1
+
+
+async def test_a_recipient_refused_with_550_is_given_up_at_once(harness: BotHarness) -> None:
+    smtp = harness.smtp
+    assert smtp is not None
+    await harness.player_with_ballots(1, 1)
+    await harness.say(1, "/email ann@example.com")
+    smtp.reject_recipient_next(1, "550 5.1.1 No such user")
+    await harness.say(ADMIN, "/close")
+    await harness.api.wait_for_message(1, lambda t: "You won" in t)
+    async with asyncio.timeout(10):
+        while await harness.lottery.notifications.pending():  # noqa: ASYNC110 - polling the database
+            await asyncio.sleep(0.02)
+    assert smtp.messages == []
+
+
+async def test_smtp_down_for_three_hours_then_up_delivers_the_winner_email_once(harness: BotHarness) -> None:
+    smtp = harness.smtp
+    assert smtp is not None
+    await harness.player_with_ballots(1, 1)
+    await harness.say(1, "/email ann@example.com")
+    smtp.stop()
+    await harness.say(ADMIN, "/close")
+    await harness.api.wait_for_message(1, lambda t: "You won" in t)
+    assert harness.bot is not None
+    for _ in range(18):  # three hours of failed rounds, one every ten minutes
+        harness.advance(dt.timedelta(minutes=10))
+        await harness.bot.delivery.deliver_due()
+    smtp.start()
+    harness.advance(dt.timedelta(minutes=31))
+    await harness.bot.delivery.deliver_due()
+    [mail] = await smtp.wait_for_messages(1)
+    assert mail.envelope_to == ["ann@example.com"]
+    async with asyncio.timeout(10):
+        while await harness.lottery.notifications.pending():  # noqa: ASYNC110 - polling the database
+            await asyncio.sleep(0.02)
+    harness.advance(dt.timedelta(hours=1))
+    await harness.bot.delivery.deliver_due()
+    assert len(smtp.messages) == 1

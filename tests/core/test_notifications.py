@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 
 from core.clock import FixedClock
-from core.notifications import MAX_ATTEMPTS, Channel, NoticeKind, retry_delay
+from core.notifications import RELEVANCE, Channel, NoticeKind, retry_delay
 from core.service import LotteryService
 from tests.core.players import joined_player
 
@@ -36,7 +36,7 @@ async def test_a_failed_notice_comes_back_after_its_backoff(
     [notice] = await service.notifications.claim_due()
     await service.notifications.failed(notice, "telegram said 502")
     assert await service.notifications.claim_due() == []
-    clock.advance(retry_delay(1))
+    clock.advance(dt.timedelta(seconds=5))  # the longest the first retry waits
     [again] = await service.notifications.claim_due()
     assert again.id == notice.id
     assert again.attempts == 2
@@ -61,16 +61,31 @@ async def test_released_notices_are_due_at_once(service: LotteryService) -> None
     assert {n.id for n in await service.notifications.claim_due()} == {n.id for n in claimed}
 
 
-async def test_a_notice_is_given_up_after_many_attempts(service: LotteryService, clock: FixedClock) -> None:
+async def test_a_notice_is_retried_until_it_is_no_longer_relevant(
+    service: LotteryService, clock: FixedClock
+) -> None:
+    """Passing failures never end a notice early: an hourly failure is retried for the whole week."""
     await drawn_event(service, 1)
-    for _ in range(MAX_ATTEMPTS):
+    hours = int(RELEVANCE / dt.timedelta(hours=1))
+    for _ in range(hours + 1):
         [notice] = await service.notifications.claim_due()
         await service.notifications.failed(notice, "still down")
         clock.advance(dt.timedelta(hours=1))
+    assert notice.attempts == hours + 1
     assert await service.notifications.claim_due() == []
     assert await service.notifications.pending() == 0
 
 
 def test_backoff_doubles_and_is_capped() -> None:
-    assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [5, 10, 20]
-    assert retry_delay(100) == dt.timedelta(minutes=30)
+    for attempts, ceiling in ((1, 5), (2, 10), (3, 20), (100, 30 * 60)):
+        delays = {retry_delay(attempts).total_seconds() for _ in range(50)}
+        assert all(0.8 * ceiling <= delay <= ceiling for delay in delays)
+        assert len(delays) > 1  # jittered, so a crowd of failures spreads out
+
+
+async def test_one_claim_takes_exactly_one_batch(service: LotteryService) -> None:
+    """On PostgreSQL an `id IN (… LIMIT n)` claim once took every pending row; a batch bounds a crash."""
+    await drawn_event(service, 40)
+    assert len(await service.notifications.claim_due(limit=7)) == 7
+    assert len(await service.notifications.claim_due(limit=25)) == 25
+    assert len(await service.notifications.claim_due(limit=25)) == 8

@@ -92,6 +92,7 @@ class _CapturingHandler:
         self.lock = threading.Lock()
         self.received: list[ReceivedMail] = []
         self.rejections: list[str] = []
+        self.recipient_rejections: list[str] = []
         self.require_auth = require_auth
 
     async def handle_MAIL(
@@ -108,6 +109,21 @@ class _CapturingHandler:
             return "530 5.7.0 Authentication required"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        with self.lock:
+            if self.recipient_rejections:
+                return self.recipient_rejections.pop(0)
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
@@ -201,6 +217,13 @@ class SmtpServer:
         """Refuse the next ``times`` messages at DATA with ``reply`` (4xx: retry, 5xx: give up)."""
         with self._handler.lock:
             self._handler.rejections.extend([reply] * times)
+
+    def reject_recipient_next(
+        self, times: int = 1, reply: str = "451 4.3.0 Temporary failure, try later"
+    ) -> None:
+        """Refuse the next ``times`` recipients at RCPT TO with ``reply`` (as greylisting does)."""
+        with self._handler.lock:
+            self._handler.recipient_rejections.extend([reply] * times)
 
     def clear(self) -> None:
         with self._handler.lock:
