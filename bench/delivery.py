@@ -33,10 +33,9 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
-from telegram import Bot
-from telegram.ext import AIORateLimiter, ApplicationBuilder
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ExtBot
 
 from bench._common import Outcome, print_table, sqlite_datetime, sqlite_url, temp_database
 from bot.app import LotteryBot
@@ -200,7 +199,7 @@ def outbox_states(path: Path) -> dict[str, int]:
 class SilentBot:
     """Stands in for the Bot and sends nothing, so only the outbox bookkeeping is timed."""
 
-    async def send_message(self, *, chat_id: int, text: str) -> None:
+    async def send_message(self, *, chat_id: int, text: str, rate_limit_args: int | None = None) -> None:
         """Accept the message and drop it."""
 
 
@@ -216,7 +215,7 @@ async def bookkeeping_ceiling(count: int) -> float:
         populate(path, count, now.date() - dt.timedelta(days=1), now)
         await draw(url, count)
         lottery = LotteryService.connect(url, clock=SystemClock())
-        delivery = Delivery(lottery, cast(Bot, SilentBot()), None, batch_size=DELIVERY_BATCH)
+        delivery = Delivery(lottery, cast("ExtBot[Any]", SilentBot()), None, batch_size=DELIVERY_BATCH)
         try:
             handled, start = 0, time.perf_counter()
             while handled < count and (batch := await delivery.deliver_due()):

@@ -12,7 +12,8 @@ import logging
 import signal
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.error import RetryAfter
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot.commands import ADMIN_COMMANDS, PLAYER_COMMANDS, register_commands
@@ -26,6 +27,7 @@ from bot.handlers.money import MoneyHandlers
 from bot.handlers.players import PlayerHandlers
 from bot.handlers.tickets import TicketHandlers
 from bot.mailer import Mailer, SmtpMailer
+from bot.pacing import ReplyFirstLimiter
 from bot.parsing import BadInput
 from bot.scheduling import DrawScheduler
 from bot.settings import Settings
@@ -72,13 +74,7 @@ class LotteryBot:
             builder.token(settings.telegram_bot_token.get_secret_value())
             .base_url(settings.telegram_api_base_url)
             .defaults(Defaults(tzinfo=settings.timezone))
-            .rate_limiter(
-                # One message per 1/R seconds rather than R per second: a bucket of R lets about 2R
-                # through in the first second after a quiet spell, and Telegram answers that with 429s.
-                AIORateLimiter(
-                    overall_max_rate=1, overall_time_period=1 / settings.messages_per_second, max_retries=2
-                )
-            )
+            .rate_limiter(ReplyFirstLimiter(broadcast_per_second=settings.messages_per_second))
             .build()
         )
         commands = [c.command for c in (*PLAYER_COMMANDS, *ADMIN_COMMANDS)]
@@ -127,6 +123,10 @@ class LotteryBot:
         error = context.error
         if not isinstance(update, Update):
             log.error("background job failed", exc_info=error)
+            return
+        if isinstance(error, RetryAfter):
+            # Telegram asked for a pause longer than a reply may wait: an apology would meet the same 429.
+            log.warning("reply to update %s dropped: %s", update.update_id, error)
             return
         if isinstance(error, LotteryError | BadInput):
             text = explain(error, self.settings.timezone)

@@ -13,12 +13,14 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from typing import Any
 
-from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.ext import ExtBot
 
 from bot import replies
 from bot.mailer import Mailer, PermanentMailError
+from bot.pacing import PROACTIVE
 from core.notifications import Channel, Notice, Outcome, Result
 from core.service import LotteryService
 
@@ -29,7 +31,7 @@ class Delivery:
     def __init__(
         self,
         lottery: LotteryService,
-        bot: Bot,
+        bot: ExtBot[Any],
         mailer: Mailer | None,
         *,
         batch_size: int = 50,
@@ -91,7 +93,9 @@ class Delivery:
     async def _deliver(self, notice: Notice) -> Outcome:
         try:
             if notice.channel is Channel.TELEGRAM:
-                await self._bot.send_message(chat_id=int(notice.recipient), text=replies.notice_text(notice))
+                await self._bot.send_message(
+                    chat_id=int(notice.recipient), text=replies.notice_text(notice), rate_limit_args=PROACTIVE
+                )
             else:
                 await self._send_email(notice)
         except RetryAfter as flood:
