@@ -50,7 +50,7 @@ bench: install
 # The bot reads the .po files at start-up, so there is nothing to compile.
 i18n: install
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project lottery-bot -o bot/locales/messages.pot .
-	$(BIN)/pybabel update -i bot/locales/messages.pot -d bot/locales --no-location --ignore-obsolete
+	$(BIN)/pybabel update -i bot/locales/messages.pot -d bot/locales --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
