@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from bot import formatting
@@ -104,12 +105,21 @@ def _placeholders(text: str) -> set[str]:
     return set(re.findall(r"\{(\w*)\}", text))
 
 
-def test_every_message_has_a_natural_russian_translation_with_the_same_placeholders() -> None:
-    with (LOCALES_DIR / "ru" / "LC_MESSAGES" / "messages.po").open("rb") as source:
-        catalog = read_po(source, locale="ru")
+def _catalogue(language: str) -> Catalog:
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        return read_po(source, locale=language)
+
+
+def test_russian_has_three_plural_forms() -> None:
+    assert _catalogue("ru").num_plurals == 3
+
+
+@pytest.mark.parametrize("language", [lang for lang in CATALOGUES.languages if lang != "en"])
+def test_every_message_is_translated_with_the_same_placeholders(language: str) -> None:
+    """English is the msgid itself; every other shipped language must be complete, every plural form."""
+    catalog = _catalogue(language)
     with (LOCALES_DIR / "messages.pot").open("rb") as source:
         template = read_po(source)
-    assert catalog.num_plurals == 3
     assert {m.id for m in template if m.id} == {m.id for m in catalog if m.id}
     for message in catalog:
         if not message.id:
@@ -117,7 +127,7 @@ def test_every_message_has_a_natural_russian_translation_with_the_same_placehold
         assert not message.fuzzy, message.id
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        assert len(strings) == (3 if message.pluralizable else 1), message.id
+        assert len(strings) == (catalog.num_plurals if message.pluralizable else 1), message.id
         for string in strings:
             assert isinstance(string, str), message.id
             assert string, message.id
