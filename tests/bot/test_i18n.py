@@ -187,3 +187,9 @@ def test_a_new_language_directory_is_picked_up(tmp_path: Path) -> None:
     assert formatting.money(7, "XTR", german) == "7 ⭐"
     assert formatting.money(250, "EUR", german) == "2,50\xa0€"
     assert formatting.ballots(2, german) == "2 ballots"  # untranslated entries fall back to English
+
+
+def test_catalogues_are_read_from_po_sources_only() -> None:
+    """The README promises no compiled `.mo` files: what runs is what the tests above checked."""
+    assert not list(LOCALES_DIR.rglob("*.mo"))
+    assert set(CATALOGUES.languages) == {"en", "ru"}
