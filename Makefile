@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run migrate test lint test-sqlite test-postgres bench clean
+.PHONY: install run migrate test lint test-sqlite test-postgres bench clean i18n
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ bench: install
 	$(BIN)/python -m bench.commands
 	$(BIN)/python -m bench.commands --database-url $(POSTGRES_URL)
 	$(BIN)/python -m bench.plans
+
+# Re-extract every message into the template and merge it into each language's catalogue.
+# The bot reads the .po files at start-up, so there is nothing to compile.
+i18n: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project lottery-bot -o bot/locales/messages.pot .
+	$(BIN)/pybabel update -i bot/locales/messages.pot -d bot/locales --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,79 @@
+"""Amounts, counts, days and ballot numbers written the way a player's language writes them.
+
+Prices are kept in the currency's smallest unit (250 EUR cents), so every amount shown must be scaled by
+the currency's digits first; Babel knows the digits, symbols and number styles of each locale. Telegram
+Stars (XTR) are not an ISO currency: Babel has no symbol for them, so they are written with ⭐ through
+the catalogue, which lets each language put the star on its own side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_timedelta
+from babel.numbers import format_currency, format_decimal, get_currency_precision
+
+from bot.i18n import Translator
+
+STARS = "XTR"
+
+
+def money(amount: int, currency: str, t: Translator) -> str:
+    """`amount` in minor units: 250 EUR → €2.50 (en), 2,50 € (ru); 5 XTR → ⭐ 5 (en), 5 ⭐ (ru)."""
+    if currency.upper() == STARS:
+        # Telegram gives Stars exp = 0: the amount is the number of stars.
+        return t.gettext("⭐ {amount}").format(amount=format_decimal(amount, locale=t.locale))
+    digits = get_currency_precision(currency.upper())
+    value = Decimal(amount).scaleb(-digits)
+    return format_currency(value, currency.upper(), locale=t.locale)
+
+
+def ballots(n: int, t: Translator) -> str:
+    """1 ballot, 2 ballots; 1 билет, 2 билета, 5 билетов."""
+    return t.ngettext("{count} ballot", "{count} ballots", n).format(count=format_decimal(n, locale=t.locale))
+
+
+def players(n: int, t: Translator) -> str:
+    """1 player, 2 players; 1 игрок, 2 игрока, 5 игроков."""
+    return t.ngettext("{count} player", "{count} players", n).format(count=format_decimal(n, locale=t.locale))
+
+
+def payments(n: int, t: Translator) -> str:
+    """1 payment, 2 payments; 1 платёж, 2 платежа, 5 платежей."""
+    return t.ngettext("{count} payment", "{count} payments", n).format(
+        count=format_decimal(n, locale=t.locale)
+    )
+
+
+def day(value: dt.date, t: Translator) -> str:
+    """A lottery day in full words (24 November 2026 / 24 ноября 2026 г.), never ambiguous like 01/05."""
+    return format_date(value, format="long", locale=t.locale)
+
+
+def moment(instant: dt.datetime, timezone: ZoneInfo, t: Translator) -> str:
+    """An instant on the lottery's wall clock, so payments, refunds and history read the same time."""
+    if instant.tzinfo is None:
+        raise ValueError("moment() needs an aware datetime")
+    local = instant.astimezone(timezone)
+    when = format_date(local, format="medium", locale=t.locale)
+    return f"{when} {format_datetime(local, 'HH:mm', locale=t.locale)}"
+
+
+def countdown(until: dt.datetime, now: dt.datetime, t: Translator) -> str:
+    """How far away an instant is, as a person says it: "in 3 hours", "через 3 часа"."""
+    return format_timedelta(until - now, add_direction=True, threshold=1.0, locale=t.locale)
+
+
+def ballot_ranges(numbers: Iterable[int]) -> str:
+    """#3–#5, #9 for 3, 4, 5, 9: a hundred ballots bought at once fit in one line."""
+    ordered = sorted(set(numbers))
+    runs: list[tuple[int, int]] = []
+    for number in ordered:
+        if runs and runs[-1][1] == number - 1:
+            runs[-1] = (runs[-1][0], number)
+        else:
+            runs.append((number, number))
+    return ", ".join(f"#{first}" if first == last else f"#{first}–#{last}" for first, last in runs)
