@@ -5,19 +5,30 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DATABASE_URL=sqlite+aiosqlite:////data/lottery.db
+    DATABASE_URL=sqlite+aiosqlite:////data/lottery.db \
+    HEARTBEAT_FILE=/tmp/lottery-heartbeat
 
 RUN useradd --create-home --uid 10001 lottery && mkdir /data && chown lottery /data
 WORKDIR /app
 
-COPY pyproject.toml README.md ./
+# Dependencies in a layer of their own, read from pyproject.toml: a change to the code alone reuses it.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt
+
+COPY README.md ./
 COPY bot ./bot
 COPY core ./core
 COPY storage ./storage
-RUN pip install .
+RUN pip install --no-deps .
 
 USER lottery
 VOLUME ["/data"]
-# SIGTERM stops the bot cleanly (exit 0); give it time to finish what is in flight.
+# The job queue rewrites the heartbeat every 30 s; older than 90 s means a stuck loop or scheduler.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-m", "bot.health", "/tmp/lottery-heartbeat"]
+# SIGTERM stops the bot cleanly (exit 0): replies are never paced and notices never wait inside a
+# send, so a stop takes seconds; compose gives it 15 s.
 STOPSIGNAL SIGTERM
 CMD ["python", "-m", "bot"]

@@ -16,6 +16,7 @@ from telegram.error import RetryAfter
 from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
+from bot import health
 from bot.commands import ADMIN_COMMANDS, PLAYER_COMMANDS, register_commands
 from bot.delivery import Delivery
 from bot.errors import APOLOGY, explain
@@ -94,6 +95,15 @@ class LotteryBot:
         job_queue = application.job_queue
         assert job_queue is not None, "python-telegram-bot needs its job-queue extra"
         self.scheduler.install(job_queue)
+        if self.settings.heartbeat_file is not None:
+            health.beat(self.settings.heartbeat_file)
+            job_queue.run_repeating(
+                self._beat,
+                interval=health.BEAT_SECONDS,
+                first=health.BEAT_SECONDS,
+                name="heartbeat",
+                job_kwargs={"misfire_grace_time": None},
+            )
         await application.start()
         await self.scheduler.close_due()  # catch up on draws missed while the bot was down
         self._delivery_task = asyncio.create_task(self.delivery.run(), name="outbox delivery")
@@ -117,6 +127,10 @@ class LotteryBot:
         await application.shutdown()
         await self.lottery.close()
         log.info("the bot has stopped")
+
+    async def _beat(self, _context: Context) -> None:
+        assert self.settings.heartbeat_file is not None
+        health.beat(self.settings.heartbeat_file)
 
     async def _on_error(self, update: object, context: Context) -> None:
         """Refusals become their friendly reply; anything else is logged and apologised for."""

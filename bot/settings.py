@@ -7,6 +7,7 @@ the variable, instead of a traceback later in the night.
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,6 +50,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     messages_per_second: float = Field(default=25.0, gt=0, le=100_000)
     close_tick_seconds: float = Field(default=30.0, gt=0)
+    heartbeat_file: Path | None = None
+
+    @field_validator("heartbeat_file", mode="before")
+    @classmethod
+    def _no_heartbeat_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("admin_ids", mode="before")
     @classmethod
