@@ -63,8 +63,19 @@ def moment(instant: dt.datetime, timezone: ZoneInfo, t: Translator) -> str:
 
 
 def countdown(until: dt.datetime, now: dt.datetime, t: Translator) -> str:
-    """How far away an instant is, as a person says it: "in 3 hours", "через 3 часа"."""
-    return format_timedelta(until - now, add_direction=True, threshold=1.0, locale=t.locale)
+    """How far away an instant is, as a person says it: "in 3 hours", "через 3 часа".
+
+    Rounded down to its largest unit, never up (Babel rounds to the nearest): with 91 minutes left
+    before a draw, "in 2 hours" would tell a player they have time they do not have.
+    """
+    seconds = max(0, int((until - now).total_seconds()))
+    unit = next((unit for unit in _BABEL_UNIT_SECONDS if seconds >= unit), 1)
+    floored = dt.timedelta(seconds=seconds - seconds % unit)
+    return format_timedelta(floored, add_direction=True, threshold=1.0, locale=t.locale)
+
+
+# Babel's own units (a year of 365 days, a month of 30), largest first.
+_BABEL_UNIT_SECONDS = (365 * 86_400, 30 * 86_400, 7 * 86_400, 86_400, 3_600, 60, 1)
 
 
 def ballot_ranges(numbers: Iterable[int]) -> str:

@@ -42,24 +42,31 @@ class Closing:
         now = self._ctx.clock.now()
         async with self._ctx.db.snapshot() as uow:
             open_ids = await uow.events.open_until(self._ctx.today(now))
-        # An admin is waiting for the answer: a failure reaches them rather than being skipped.
-        return [result for event_id in open_ids if (result := await self.close_event(event_id, now))]
+        return await self._close_each(open_ids, now, raise_failure=True)
 
-    async def _close_each(self, event_ids: Sequence[int], now: dt.datetime) -> list[DrawResult]:
+    async def _close_each(
+        self, event_ids: Sequence[int], now: dt.datetime, *, raise_failure: bool = False
+    ) -> list[DrawResult]:
         """Close events one transaction each, so that one that cannot be drawn holds up no other.
 
         A failed close rolls back to open and is tried again on the next call; it is logged with its
-        traceback each time, which is what an operator needs to see until it is mended.
+        traceback each time, which is what an operator needs to see until it is mended. With
+        `raise_failure` (an admin waiting for the answer) the first failure is raised once every other
+        event has been closed, so the admin hears of it and still gets today's draw.
         """
         results = []
+        failure: Exception | None = None
         for event_id in event_ids:
             try:
                 result = await self.close_event(event_id, now)
-            except Exception:
+            except Exception as error:
                 log.exception("could not close event %s; it stays open and the others go on", event_id)
+                failure = failure or error
                 continue
             if result is not None:
                 results.append(result)
+        if raise_failure and failure is not None:
+            raise failure
         return results
 
     async def close_event(self, event_id: int, now: dt.datetime) -> DrawResult | None:

@@ -15,6 +15,15 @@ SEED_BYTES = 32
 _BLOCK_BITS = 256
 
 
+def rejection_limit(ballot_count: int) -> int:
+    """The largest multiple of `ballot_count` not above 2**256: blocks at or above it are drawn again.
+
+    Every number then owns exactly limit / ballot_count of the accepted blocks; a plain `block %
+    ballot_count` would favour the low numbers by the remainder.
+    """
+    return (1 << _BLOCK_BITS) - (1 << _BLOCK_BITS) % ballot_count
+
+
 def new_seed() -> bytes:
     return secrets.token_bytes(SEED_BYTES)
 
@@ -23,8 +32,7 @@ def winning_number(seed: bytes, ballot_count: int) -> int:
     """The winning ballot number in 1..ballot_count, uniform and reproducible from `seed`."""
     if ballot_count < 1:
         raise ValueError("a draw needs at least one ballot")
-    # The largest multiple of ballot_count below 2**256: values at or above it would bias the result.
-    limit = (1 << _BLOCK_BITS) - (1 << _BLOCK_BITS) % ballot_count
+    limit = rejection_limit(ballot_count)
     counter = 0
     while True:
         block = hashlib.sha256(seed + counter.to_bytes(8, "big")).digest()
@@ -64,7 +72,7 @@ def verifiable_winner(seed: bytes, ballot_count: int) -> int:
     """Number in 1..ballot_count from an HMAC-SHA256 counter stream, rejection-sampled to stay unbiased."""
     if ballot_count < 1:
         raise ValueError("a draw needs at least one ballot")
-    limit = (1 << _BLOCK_BITS) - (1 << _BLOCK_BITS) % ballot_count
+    limit = rejection_limit(ballot_count)
     counter = 0
     while True:
         block = hmac.new(seed, counter.to_bytes(8, "big"), hashlib.sha256).digest()

@@ -73,6 +73,10 @@ def test_days_times_and_countdowns_in_the_lottery_zone() -> None:
     assert formatting.countdown(now + dt.timedelta(hours=3), now, EN) == "in 3 hours"
     assert formatting.countdown(now + dt.timedelta(hours=3), now, RU) == "через 3 часа"
     assert formatting.countdown(now + dt.timedelta(minutes=5), now, RU) == "через 5 минут"
+    # Rounded down, never up: 91 minutes is not "in 2 hours".
+    assert formatting.countdown(now + dt.timedelta(minutes=91), now, EN) == "in 1 hour"
+    assert formatting.countdown(now + dt.timedelta(minutes=119), now, RU) == "через 1 час"
+    assert formatting.countdown(now + dt.timedelta(seconds=59), now, EN) == "in 59 seconds"
 
 
 def test_ballot_ranges_collapse_runs() -> None:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import delete, select
+from sqlalchemy.exc import NoResultFound
 
 from core.clock import FixedClock
 from core.draws import winning_number
@@ -206,3 +207,24 @@ async def test_an_event_that_cannot_be_drawn_holds_up_no_other(
     assert (await service.events.on_day(dt.date(2024, 5, 3))).status is EventStatus.OPEN
     # It stays open to be tried again, and trying again still leaves the rest alone.
     assert await service.closing.close_due_events() == []
+
+
+async def test_an_admin_close_still_draws_today_past_an_event_that_cannot_be_drawn(
+    service: LotteryService, clock: FixedClock, db: Database
+) -> None:
+    ann = await joined_player(service, 1, paid_ballots=1)
+    await service.tickets.buy(ann, 1)
+    async with db.transaction() as uow:
+        may_1 = await uow.events.on_day(MAY_1)
+        assert may_1 is not None
+        await uow.session.execute(delete(Ballot).where(Ballot.event_id == may_1.id))
+    # The day passes while the bot is down: May 1 is still open when the admin closes May 2 early.
+    clock.advance(dt.timedelta(days=1))
+    ann = await joined_player(service, 1, paid_ballots=1)
+    await service.tickets.buy(ann, 1)
+
+    with pytest.raises(NoResultFound):
+        await service.closing.close_open_events()
+
+    assert (await service.closing.winner_on(dt.date(2024, 5, 2))).winning_number == 1
+    assert (await service.closing.winner_on(MAY_1)).status is EventStatus.OPEN

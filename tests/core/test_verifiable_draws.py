@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from core import merkle
+from core import draws, merkle
 from core.beacon import BeaconRound, first_round_at_or_after, randomness_matches, round_time
 from core.draws import ballot_leaf, draw_seed, verifiable_winner
 
@@ -124,3 +124,39 @@ def test_merkle_root_matches_rfc6962_for_small_trees() -> None:
 def test_a_proof_is_about_log2_n_hashes() -> None:
     leaves = [merkle.leaf_hash(i.to_bytes(4, "big")) for i in range(1 << 10)]
     assert len(merkle.inclusion_proof(leaves, 517)) == 10
+
+
+def _rfc6962_root(leaves: list[bytes]) -> bytes:
+    """MTH as RFC 6962 section 2.1 defines it, recursively, to hold the level-by-level build to."""
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return merkle.node_hash(_rfc6962_root(leaves[:k]), _rfc6962_root(leaves[k:]))
+
+
+def _rfc6962_path(index: int, leaves: list[bytes]) -> list[bytes]:
+    """PATH(m, D[n]) of RFC 6962 section 2.1.1, recursively."""
+    if len(leaves) == 1:
+        return []
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    if index < k:
+        return [*_rfc6962_path(index, leaves[:k]), _rfc6962_root(leaves[k:])]
+    return [*_rfc6962_path(index - k, leaves[k:]), _rfc6962_root(leaves[:k])]
+
+
+@pytest.mark.parametrize("size", range(1, 70))
+def test_roots_and_paths_match_the_recursive_rfc_6962_definition(size: int) -> None:
+    leaves = [merkle.leaf_hash(i.to_bytes(4, "big")) for i in range(size)]
+    expected_root = _rfc6962_root(leaves)
+    assert merkle.root(leaves) == expected_root
+    for index in range(size):
+        path = merkle.inclusion_proof(leaves, index)
+        assert path == _rfc6962_path(index, leaves)
+        assert merkle.verify_inclusion(leaves[index], index, size, path, expected_root)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 10, 1000, 999_983, 2**64 + 13])
+def test_the_rejection_limit_leaves_every_number_the_same_share(count: int) -> None:
+    limit = draws.rejection_limit(count)
+    assert limit % count == 0  # every number owns limit // count accepted blocks
+    assert 0 <= 2**256 - limit < count  # and no larger multiple fits below 2**256
