@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Protocol
 
 import aiosmtplib
@@ -56,7 +56,7 @@ class SmtpMailer:
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = make_msgid(domain=self._sender.rpartition("@")[2] or None)
+        message["Message-ID"] = make_msgid(domain=parseaddr(self._sender)[1].rpartition("@")[2] or None)
         message.set_content(body)
         try:
             await aiosmtplib.send(
@@ -69,6 +69,12 @@ class SmtpMailer:
                 password=self._password,
                 timeout=self._timeout,
             )
+        except aiosmtplib.SMTPDataError as refused:
+            # The server read the message and refused it for good (554 content rejected, 552 too big):
+            # the same message would be refused again. A 4xx here is a passing refusal.
+            if refused.code >= 500:
+                raise PermanentMailError(str(refused)) from refused
+            raise
         except aiosmtplib.SMTPRecipientsRefused as refused:
             # 4xx ("451 4.3.0 try later", greylisting) is a passing refusal: let the outbox retry.
             # Only a 5xx answer for every recipient means the address itself is refused.
