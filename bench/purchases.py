@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import secrets
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -48,7 +49,7 @@ RETURNING id, ballot_count, price
 DEBIT_SQL = (
     "UPDATE players SET balance = balance - ? WHERE telegram_id = ? AND balance >= ? RETURNING id, balance"
 )
-BALLOT_SQL = "INSERT INTO ballots (event_id, number, player_id, created_at) VALUES (?, ?, ?, ?)"
+BALLOT_SQL = "INSERT INTO ballots (event_id, number, player_id, created_at, receipt) VALUES (?, ?, ?, ?, ?)"
 LEDGER_SQL = (
     "INSERT INTO ledger_entries (player_id, kind, amount, quantity, event_id, created_at) "
     "VALUES (?, 'purchase', ?, 1, ?, ?)"
@@ -141,7 +142,8 @@ async def raw_purchase(connection: aiosqlite.Connection, telegram_id: int, day: 
     try:
         ((event_id, number, price),) = await connection.execute_fetchall(RESERVE_SQL, (day, telegram_id))
         ((player_id, _balance),) = await connection.execute_fetchall(DEBIT_SQL, (price, telegram_id, price))
-        await connection.execute(BALLOT_SQL, (event_id, number, player_id, created))
+        receipt = secrets.token_hex(16)  # the baseline pays for a receipt too, as the real purchase does
+        await connection.execute(BALLOT_SQL, (event_id, number, player_id, created, receipt))
         await connection.execute(LEDGER_SQL, (player_id, -price, event_id, created))
     except BaseException:
         await connection.execute("ROLLBACK")

@@ -16,6 +16,7 @@ PLAYER_COMMANDS = [
     BotCommand("pay", "Pay for N ballots"),
     BotCommand("buy", "Turn credit into N ballots"),
     BotCommand("mytickets", "Your ballots today"),
+    BotCommand("proof", "Proof that ballot N is in the draw"),
     BotCommand("me", "Your profile and credit"),
     BotCommand("email", "Set the email for winner notices"),
     BotCommand("history", "Payments, purchases, refunds, ballots"),

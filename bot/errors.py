@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot.parsing import BadInput
 from core.errors import (
+    BallotWithoutReceipt,
     EventAlreadyExists,
     EventClosed,
     EventNotEditable,
@@ -16,9 +17,11 @@ from core.errors import (
     InvalidTitle,
     LotteryError,
     NoEventOnDate,
+    NoSuchBallot,
     NotEnoughCredit,
     NotJoined,
     NotRegistered,
+    NotYourBallot,
     PaymentFailed,
     PaymentNotRefundable,
     RefundPending,
@@ -72,4 +75,10 @@ def explain(error: LotteryError | BadInput, timezone: ZoneInfo) -> str:
             )
         case PaymentFailed():
             return f"The payment did not go through: {error.reason}. Nothing was charged."
+        case NoSuchBallot():
+            return f"There is no ballot #{error.number} on {error.day.isoformat()}. See /mytickets."
+        case NotYourBallot():
+            return f"Ballot #{error.number} is not yours: only its holder gets its proof."
+        case BallotWithoutReceipt():
+            return f"Ballot #{error.number} was bought before receipts existed, so it has no proof."
     return "That did not work. See /help."

@@ -47,6 +47,17 @@ def optional_date(args: list[str], *, command: str) -> dt.date | None:
     return date(args[0])
 
 
+def ballot_reference(args: list[str], *, command: str) -> tuple[dt.date | None, int]:
+    """`N` (a ballot of today's lottery) or `DATE N`: which ballot a player asks about."""
+    if not args or len(args) > 2:
+        raise BadInput(f"Give a ballot number, e.g. /{command} 2 (or /{command} 2024-05-01 2)")
+    day = date(args[0]) if len(args) == 2 else None
+    text = args[-1].removeprefix("#")
+    if not _WHOLE_NUMBER.match(text) or int(text) < 1:
+        raise BadInput(f"“{shorten(args[-1])}” is not a ballot number. Numbers start at 1, e.g. /{command} 2")
+    return day, int(text)
+
+
 def price(text: str) -> int:
     if not _WHOLE_NUMBER.match(text) or int(text) < 1:
         raise BadInput(f"“{shorten(text)}” is not a price. Give a whole number of the smallest unit, e.g. 5")

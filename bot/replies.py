@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from core.notifications import Notice, NoticeKind
+from core.receipts import BallotProof, TodayReceipts
 from core.results import (
     CancelResult,
     DrawResult,
@@ -33,7 +35,8 @@ is drawn at random and its owner wins.
 /join – enter today's lottery
 /pay N – pay for N ballots (credit stays yours until spent)
 /buy N – turn credit into N ballots
-/mytickets – your ballots today
+/mytickets – your ballots today, with their receipts
+/proof N – proof that your ballot #N is counted in the draw
 /me – your profile and credit
 /email ADDRESS – where to email you if you win
 /history – payments, purchases, refunds and ballots
@@ -154,6 +157,33 @@ def my_tickets(p: Profile) -> str:
     if not p.today_ballots:
         return "You have no ballots today. /join, /pay and /buy to get some."
     return f"Your ballots today ({len(p.today_ballots)}): {ballots(p.today_ballots)}"
+
+
+def my_receipts(today: TodayReceipts) -> str:
+    """Each ballot with its receipt, one a line, so a buyer can copy the receipt and keep it."""
+    if not today.ballots:
+        return "You have no ballots today. /join, /pay and /buy to get some."
+    lines = [f"Your ballots today ({len(today.ballots)}), each with its private receipt:"]
+    for ballot in today.ballots[:MAX_LISTED_NUMBERS]:
+        lines.append(f"#{ballot.number} {ballot.receipt or '(no receipt: bought before receipts)'}")
+    if len(today.ballots) > MAX_LISTED_NUMBERS:
+        lines.append(f"… and {len(today.ballots) - MAX_LISTED_NUMBERS} more")
+    lines.append("Keep receipts to yourself. /proof N shows that ballot #N is counted in the draw.")
+    return "\n".join(lines)
+
+
+def ballot_proof(proof: BallotProof) -> str:
+    """The proof in words, then as one command anyone can run with the project's verifier."""
+    document = json.dumps(proof.as_json(), separators=(",", ":"))
+    return (
+        f"Ballot #{proof.number} of {proof.day.isoformat()} is one of {proof.ballot_count} ballots.\n"
+        f"Receipt: {proof.receipt}\n"
+        f"Leaf: {proof.leaf}\n"
+        f"Current Merkle root: {proof.root}\n"
+        f"Audit path ({len(proof.path)} hashes): {' '.join(proof.path) or '(none: the only ballot)'}\n\n"
+        "Check it yourself with the lottery's source code:\n"
+        f"python -m core.verify proof '{document}'"
+    )
 
 
 _LEDGER_WORDS = {

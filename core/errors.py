@@ -115,3 +115,28 @@ class RefundPending(LotteryError):
     def __init__(self, payment_id: int) -> None:
         super().__init__(f"the refund of payment {payment_id} is pending")
         self.payment_id = payment_id
+
+
+class NoSuchBallot(LotteryError):
+    def __init__(self, day: dt.date, number: int) -> None:
+        super().__init__(f"no ballot #{number} in the event of {day.isoformat()}")
+        self.day = day
+        self.number = number
+
+
+class NotYourBallot(LotteryError):
+    """Receipts and proofs are private to a ballot's holder: a receipt shown to another could be claimed."""
+
+    def __init__(self, day: dt.date, number: int) -> None:
+        super().__init__(f"ballot #{number} of {day.isoformat()} belongs to someone else")
+        self.day = day
+        self.number = number
+
+
+class BallotWithoutReceipt(LotteryError):
+    """The ballot was sold before receipts existed, so there is no private receipt to prove it with."""
+
+    def __init__(self, day: dt.date, number: int) -> None:
+        super().__init__(f"ballot #{number} of {day.isoformat()} has no receipt")
+        self.day = day
+        self.number = number

@@ -9,6 +9,7 @@ from core.events import EventCalendar
 from core.gateway import DummyGateway, PaymentGateway
 from core.notifications import Notifications
 from core.players import PlayerAccounts
+from core.receipts import Receipts
 from core.rules import LotteryRules
 from core.tickets import Tickets
 from core.wallet import Wallet
@@ -39,6 +40,7 @@ class LotteryService:
         self.closing = Closing(self.context)
         self.events = EventCalendar(self.context)
         self.notifications = Notifications(self.context)
+        self.receipts = Receipts(self.context)
 
     @classmethod
     def connect(

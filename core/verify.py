@@ -1,11 +1,14 @@
 """Check a lottery draw record with nothing but Python's standard library.
 
     python -m core.verify RECORD.json [NEXT_DAY_RECORD.json ...]
+    python -m core.verify proof PROOF.json      (or the proof's JSON itself, as the bot's /proof gives it)
 
 For each record: the beacon randomness is SHA-256 of its signature, the seed follows from the version,
 event, ballot count, Merkle root, round and randomness, the winner follows from the seed, every inclusion
 proof given leads to the root, and each record names the hash of the one before it. Exit status 0 means
 every check passed; anything else prints what failed. Deliberately independent of the bot's own code.
+A lone proof: the leaf is SHA-256 of the version, event, number and the holder's receipt, and its path
+leads to the root.
 """
 
 from __future__ import annotations
@@ -92,7 +95,42 @@ def problems(record: dict[str, Any], previous: dict[str, Any] | None) -> list[st
     return found
 
 
+def proof_problems(proof: dict[str, Any]) -> list[str]:
+    """Every check that fails for one ballot's proof; the receipt is what ties the leaf to its holder."""
+    found = []
+    leaf = hashlib.sha256(
+        VERSION.encode() + _u64(proof["event_id"]) + _u64(proof["number"]) + bytes.fromhex(proof["receipt"])
+    ).digest()
+    if leaf.hex() != proof["leaf"]:
+        found.append("leaf does not follow from the event, number and receipt")
+    path = [bytes.fromhex(h) for h in proof["path"]]
+    if not proof_holds(leaf, proof["number"] - 1, proof["ballot_count"], path, bytes.fromhex(proof["root"])):
+        found.append(f"inclusion proof for ballot #{proof['number']} does not reach the root")
+    return found
+
+
+def check_proof(source: str) -> int:
+    """Check one proof given as a file or, when it starts with '{', as the JSON itself."""
+    if source.lstrip().startswith("{"):
+        text = source
+    else:
+        with open(source, encoding="utf-8") as file:
+            text = file.read()
+    try:
+        proof = json.loads(text)
+        found = proof_problems(proof)
+    except (KeyError, TypeError, ValueError) as exc:
+        found = [f"malformed proof: {exc!r}"]
+    for problem in found:
+        print(f"FAIL {problem}")
+    if not found:
+        print(f"OK, ballot #{proof['number']} is one of {proof['ballot_count']} under root {proof['root']}")
+    return 1 if found else 0
+
+
 def main(paths: list[str]) -> int:
+    if len(paths) == 2 and paths[0] == "proof":
+        return check_proof(paths[1])
     if not paths:
         print(__doc__)
         return 2

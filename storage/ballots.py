@@ -38,6 +38,29 @@ class Ballots:
         )
         return (await self._session.execute(statement)).all()
 
+    async def receipts(self, *, event_id: int, player_id: int) -> Sequence[Row[int, str | None]]:
+        """(number, receipt) of the player's ballots in one event, in number order."""
+        statement = (
+            select(Ballot.number, Ballot.receipt)
+            .where(Ballot.event_id == event_id, Ballot.player_id == player_id)
+            .order_by(Ballot.number)
+        )
+        return (await self._session.execute(statement)).all()
+
+    async def one(self, *, event_id: int, number: int) -> Row[int, str | None] | None:
+        """(holder, receipt) of ballot `number`, or None when no such ballot was sold."""
+        statement = select(Ballot.player_id, Ballot.receipt).where(
+            Ballot.event_id == event_id, Ballot.number == number
+        )
+        return (await self._session.execute(statement)).first()
+
+    async def all_receipts(self, *, event_id: int) -> Sequence[Row[int, str | None]]:
+        """(number, receipt) of every ballot in number order, in one query: the Merkle root's input."""
+        statement = (
+            select(Ballot.number, Ballot.receipt).where(Ballot.event_id == event_id).order_by(Ballot.number)
+        )
+        return (await self._session.execute(statement)).all()
+
     async def count(self) -> int:
         statement = select(func.count()).select_from(Ballot)
         return (await self._session.execute(statement)).scalar_one()

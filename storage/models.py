@@ -129,6 +129,9 @@ class Ballot(Base):
     number: Mapped[int] = mapped_column(Integer)
     player_id: Mapped[int] = mapped_column(ForeignKey("players.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # The holder's private nonce (hex); its hash with (event, number) is the ballot's public leaf.
+    # Ballots sold before receipts existed have none.
+    receipt: Mapped[str | None] = mapped_column(String(64))
 
 
 class Payment(Base):

@@ -12,6 +12,7 @@ On PostgreSQL it is four Core statements on one connection.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,8 @@ class Unaffordable:
 
 PurchaseOutcome = Purchase | NotReserved | Unaffordable
 
+RECEIPT_BYTES = 16
+
 _RESERVE = """
 UPDATE events SET ballot_count = ballot_count + :quantity
 WHERE day = :day AND status = 'open' AND EXISTS (
@@ -60,8 +63,8 @@ WHERE telegram_id = :telegram_id AND balance >= :cost
 RETURNING id, balance
 """
 _ISSUE = """
-INSERT INTO ballots (event_id, number, player_id, created_at)
-VALUES (:event_id, :number, :player_id, :created_at)
+INSERT INTO ballots (event_id, number, player_id, created_at, receipt)
+VALUES (:event_id, :number, :player_id, :created_at, :receipt)
 """
 _LEDGER = """
 INSERT INTO ledger_entries (player_id, kind, amount, quantity, event_id, created_at)
@@ -105,11 +108,7 @@ async def _buy_portably(
             return Unaffordable(cost, currency)
         player_id, balance = debited
         first = last - quantity + 1
-        ballots = [
-            {"event_id": event_id, "number": n, "player_id": player_id, "created_at": now}
-            for n in range(first, last + 1)
-        ]
-        await connection.execute(text(_ISSUE), ballots)
+        await connection.execute(text(_ISSUE), _ballot_rows(event_id, player_id, first, last, now))
         await connection.execute(
             text(_LEDGER),
             {
@@ -153,13 +152,7 @@ def _purchase_statements(
         return Unaffordable(cost, currency)
     player_id, balance = debited
     first = last - quantity + 1
-    db.executemany(
-        _ISSUE,
-        [
-            {"event_id": event_id, "number": n, "player_id": player_id, "created_at": created_at}
-            for n in range(first, last + 1)
-        ],
-    )
+    db.executemany(_ISSUE, _ballot_rows(event_id, player_id, first, last, created_at))
     db.execute(
         _LEDGER,
         {
@@ -171,6 +164,22 @@ def _purchase_statements(
         },
     )
     return Purchase(event_id, player_id, first, last, price, currency, balance)
+
+
+def _ballot_rows(
+    event_id: int, player_id: int, first: int, last: int, created_at: object
+) -> list[dict[str, Any]]:
+    """The ballots' rows, each with a fresh private receipt, so the bulk insert stays one statement."""
+    return [
+        {
+            "event_id": event_id,
+            "number": n,
+            "player_id": player_id,
+            "created_at": created_at,
+            "receipt": secrets.token_hex(RECEIPT_BYTES),
+        }
+        for n in range(first, last + 1)
+    ]
 
 
 def _sqlite_timestamp(instant: dt.datetime) -> str:

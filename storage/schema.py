@@ -33,6 +33,11 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
             # Several replicas may start at once on a fresh database: one migrates, the others wait
             # for its commit and then find nothing left to do. Released when the transaction ends.
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        else:
+            # On SQLite the first statement begins the transaction with BEGIN IMMEDIATE (storage.database),
+            # taking the write lock before Alembic reads the version, so every migration runs in this one
+            # transaction and a second replica waits, then finds nothing to do.
+            connection.exec_driver_sql("SELECT 1")
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

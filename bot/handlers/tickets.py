@@ -30,6 +30,7 @@ class TicketHandlers(HandlerGroup):
             CommandHandler("join", self.join, filters=private),
             CommandHandler("buy", self.buy, filters=private),
             CommandHandler("mytickets", self.my_tickets, filters=private),
+            CommandHandler("proof", self.proof, filters=private),
             CommandHandler("events", self.events),
             CommandHandler("winner", self.winner),
             CallbackQueryHandler(self.buy_pressed, pattern=rf"^{BUY_PREFIX}\d{{1,3}}$"),
@@ -54,7 +55,12 @@ class TicketHandlers(HandlerGroup):
         await reply(update, replies.bought(receipt), buy_buttons(receipt.affordable))
 
     async def my_tickets(self, update: Update, context: Context) -> None:
-        await reply(update, replies.my_tickets(await self.lottery.players.profile(user_id(update))))
+        await reply(update, replies.my_receipts(await self.lottery.receipts.today(user_id(update))))
+
+    async def proof(self, update: Update, context: Context) -> None:
+        day, number = parsing.ballot_reference(arguments(context), command="proof")
+        proof = await self.lottery.receipts.proof(user_id(update), number, day)
+        await reply(update, replies.ballot_proof(proof))
 
     async def events(self, update: Update, context: Context) -> None:
         await reply(update, replies.events(await self.lottery.events.overview()))

@@ -73,7 +73,7 @@ async def test_the_player_commands_in_order(driver: Driver) -> None:
     assert "You're in" in await driver.say(1, "/join")
     assert "Your credit: 20 XTR" in await driver.say(1, "/pay 2")
     assert "#1, #2" in await driver.say(1, "/buy 2")
-    assert "Your ballots today (2): #1, #2" in await driver.say(1, "/mytickets")
+    assert "Your ballots today (2), each with its private receipt:\n#1 " in await driver.say(1, "/mytickets")
     history = await driver.say(1, "/history")
     assert "-20 XTR  bought ballots ×2 (2024-05-01)" in history
     assert "+20 XTR  payment" in history

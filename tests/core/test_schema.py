@@ -11,10 +11,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from storage import create_engine
+from storage.schema import alembic_config, upgrade
+from tests.conftest import START
 from tests.support.processes import clean_env, finish, start_module
 
 
@@ -49,4 +52,24 @@ async def test_replicas_starting_together_migrate_once(fresh_database_url: str, 
             )
     finally:
         await engine.dispose()
-    assert versions == ["0001"]
+    assert versions == [ScriptDirectory.from_config(alembic_config()).get_current_head()]
+
+
+async def test_ballots_sold_before_the_migration_keep_no_receipt(fresh_database_url: str) -> None:
+    engine = create_engine(fresh_database_url)
+    try:
+        await upgrade(engine, "0001")
+        async with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO players (id, telegram_id, balance, created_at) VALUES (1, 1, 0, :now)",
+                "INSERT INTO events (id, day, title, price, currency, status, ballot_count, created_at)"
+                " VALUES (1, :day, 'Old', 10, 'XTR', 'open', 1, :now)",
+                "INSERT INTO ballots (event_id, number, player_id, created_at) VALUES (1, 1, 1, :now)",
+            ):
+                await connection.execute(text(statement), {"now": START, "day": START.date()})
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            receipts = (await connection.execute(text("SELECT receipt FROM ballots"))).scalars().all()
+    finally:
+        await engine.dispose()
+    assert receipts == [None]

@@ -1,0 +1,116 @@
+"""Ballot receipts and inclusion proofs: a buyer can check that their ballot is in the draw.
+
+Each ballot carries a private receipt (a random nonce made at purchase). Its public leaf is
+`core.draws.ballot_leaf(event, number, receipt)`, which names no Telegram id; the event's Merkle root
+commits to every leaf in number order. Only the holder learns a receipt, so only the holder can show
+that a leaf is theirs. A ballot sold before receipts existed counts with an empty receipt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core import merkle
+from core.context import Context, player_of
+from core.draws import DRAW_VERSION, ballot_leaf
+from core.errors import BallotWithoutReceipt, NoSuchBallot, NotYourBallot
+
+
+@dataclass(frozen=True)
+class HeldBallot:
+    number: int
+    receipt: str | None
+
+
+@dataclass(frozen=True)
+class TodayReceipts:
+    day: dt.date
+    ballots: tuple[HeldBallot, ...]
+
+
+@dataclass(frozen=True)
+class BallotProof:
+    """What `python -m core.verify proof` checks: leaf from receipt, then leaf to root by the path."""
+
+    day: dt.date
+    event_id: int
+    number: int
+    receipt: str
+    leaf: str
+    ballot_count: int
+    root: str
+    path: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "version": DRAW_VERSION.decode(),
+            "event_id": self.event_id,
+            "number": self.number,
+            "receipt": self.receipt,
+            "leaf": self.leaf,
+            "ballot_count": self.ballot_count,
+            "root": self.root,
+            "path": list(self.path),
+        }
+
+
+def leaf_of(event_id: int, number: int, receipt: str | None) -> bytes:
+    """The public leaf of a stored ballot; a receipt-less (older) ballot hashes an empty receipt."""
+    return ballot_leaf(event_id=event_id, number=number, receipt=bytes.fromhex(receipt or ""))
+
+
+def hashed_leaves(event_id: int, ballots: Sequence[tuple[int, str | None]]) -> list[bytes]:
+    """The Merkle tree's leaf hashes for (number, receipt) rows that must be 1..N in order."""
+    leaves = []
+    for index, (number, receipt) in enumerate(ballots, start=1):
+        if number != index:
+            raise RuntimeError(f"ballot numbers of event {event_id} are not dense at #{index}")
+        leaves.append(merkle.leaf_hash(leaf_of(event_id, number, receipt)))
+    return leaves
+
+
+class Receipts:
+    def __init__(self, context: Context) -> None:
+        self._ctx = context
+
+    async def today(self, telegram_id: int) -> TodayReceipts:
+        """The player's ballots of today's event, each with its private receipt."""
+        day = self._ctx.today()
+        async with self._ctx.db.snapshot() as uow:
+            player = await player_of(uow, telegram_id)
+            event = await uow.events.on_day(day)
+            rows = await uow.ballots.receipts(event_id=event.id, player_id=player.id) if event else []
+        return TodayReceipts(day=day, ballots=tuple(HeldBallot(n, r) for n, r in rows))
+
+    async def proof(self, telegram_id: int, number: int, day: dt.date | None = None) -> BallotProof:
+        """The inclusion proof of the player's ballot `number` against the event's current root.
+
+        The root is computed from every ballot's receipt, read in one query in number order.
+        """
+        day = day or self._ctx.today()
+        async with self._ctx.db.snapshot() as uow:
+            player = await player_of(uow, telegram_id)
+            event = await uow.events.on_day(day)
+            ballot = await uow.ballots.one(event_id=event.id, number=number) if event else None
+            if event is None or ballot is None:
+                raise NoSuchBallot(day, number)
+            holder, receipt = ballot
+            if holder != player.id:
+                raise NotYourBallot(day, number)
+            if receipt is None:
+                raise BallotWithoutReceipt(day, number)
+            rows = await uow.ballots.all_receipts(event_id=event.id)
+        leaves = hashed_leaves(event.id, [(n, r) for n, r in rows])
+        return BallotProof(
+            day=day,
+            event_id=event.id,
+            number=number,
+            receipt=receipt,
+            leaf=leaf_of(event.id, number, receipt).hex(),
+            ballot_count=len(leaves),
+            root=merkle.root(leaves).hex(),
+            path=tuple(h.hex() for h in merkle.inclusion_proof(leaves, number - 1)),
+        )
