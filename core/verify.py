@@ -72,9 +72,64 @@ def proof_holds(leaf: bytes, index: int, size: int, path: list[bytes], root: byt
     return sn == 0 and node == root
 
 
+_U64, _HASH, _HEX = "an integer 0..2**64-1", "64 lowercase hex digits", "lowercase hex"
+_RECORD = {
+    "version": str,
+    "event_id": _U64,
+    "ballot_count": _U64,
+    "root": _HASH,
+    "round": _U64,
+    "signature": _HEX,
+    "randomness": _HASH,
+    "seed": _HASH,
+    "winning_number": _U64,
+}
+_PROOF = {
+    "event_id": _U64,
+    "number": _U64,
+    "receipt": _HEX,
+    "leaf": _HASH,
+    "ballot_count": _U64,
+    "root": _HASH,
+}
+_IN_RECORD = {"number": _U64, "leaf": _HASH}
+
+
+def _fits(value: Any, kind: Any) -> bool:
+    """Exactly one spelling per value, so a record that verifies has one hash (no true for 1, no 'AB')."""
+    if kind == _U64:
+        return type(value) is int and 0 <= value < 1 << 64
+    if kind in (_HASH, _HEX):
+        hex_ok = isinstance(value, str) and len(value) % 2 == 0 and set(value) <= set("0123456789abcdef")
+        return hex_ok and (kind == _HEX or len(value) == 64)
+    return isinstance(value, kind)
+
+
+def shape_problems(document: Any, fields: dict[str, Any]) -> list[str]:
+    """What is missing or mistyped, so that the checks after it meet only well-formed values."""
+    if not isinstance(document, dict):
+        return ["not a JSON object"]
+    found = [f"{name} is not {kind}" for name, kind in fields.items() if not _fits(document.get(name), kind)]
+    if not all(_fits(step, _HASH) for step in _list(document.get("path", []))):
+        found.append("path is not a list of hashes")
+    if fields is _RECORD:
+        previous = document.get("previous_record_hash")
+        if previous is not None and not _fits(previous, _HASH):
+            found.append(f"previous_record_hash is not {_HASH}")
+        for proof in _list(document.get("proofs", [])):
+            found.extend(f"a proof: {problem}" for problem in shape_problems(proof, _IN_RECORD))
+    return found
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [None]
+
+
 def problems(record: dict[str, Any], previous: dict[str, Any] | None) -> list[str]:
     """Every check that fails for one record; an empty list means it is sound."""
-    found = []
+    found = shape_problems(record, _RECORD)
+    if found:
+        return found
     if record["version"] != VERSION:
         found.append(f"unknown version {record['version']!r}")
     if hashlib.sha256(bytes.fromhex(record["signature"])).hexdigest() != record["randomness"]:
@@ -97,7 +152,9 @@ def problems(record: dict[str, Any], previous: dict[str, Any] | None) -> list[st
 
 def proof_problems(proof: dict[str, Any]) -> list[str]:
     """Every check that fails for one ballot's proof; the receipt is what ties the leaf to its holder."""
-    found = []
+    found = shape_problems(proof, _PROOF)
+    if found:
+        return found
     leaf = hashlib.sha256(
         VERSION.encode() + _u64(proof["event_id"]) + _u64(proof["number"]) + bytes.fromhex(proof["receipt"])
     ).digest()
@@ -111,21 +168,21 @@ def proof_problems(proof: dict[str, Any]) -> list[str]:
 
 def check_proof(source: str) -> int:
     """Check one proof given as a file or, when it starts with '{', as the JSON itself."""
-    if source.lstrip().startswith("{"):
-        text = source
-    else:
-        with open(source, encoding="utf-8") as file:
-            text = file.read()
     try:
-        proof = json.loads(text)
+        proof = json.loads(source if source.lstrip().startswith("{") else _read(source))
         found = proof_problems(proof)
-    except (KeyError, TypeError, ValueError) as exc:
-        found = [f"malformed proof: {exc!r}"]
+    except (OSError, ValueError) as exc:
+        found = [f"unreadable proof: {exc}"]
     for problem in found:
         print(f"FAIL {problem}")
     if not found:
         print(f"OK, ballot #{proof['number']} is one of {proof['ballot_count']} under root {proof['root']}")
     return 1 if found else 0
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as file:
+        return file.read()
 
 
 def main(paths: list[str]) -> int:
@@ -137,18 +194,17 @@ def main(paths: list[str]) -> int:
     previous = None
     failed = False
     for path in paths:
-        with open(path, encoding="utf-8") as file:
-            record = json.load(file)
         try:
+            record = json.loads(_read(path))
             found = problems(record, previous)
-        except (KeyError, TypeError, ValueError) as exc:
-            found = [f"malformed record: {exc!r}"]
+        except (OSError, ValueError) as exc:
+            record, found = None, [f"unreadable record: {exc}"]
         for problem in found:
             print(f"{path}: FAIL {problem}")
         if not found:
             print(f"{path}: OK, ballot #{record['winning_number']} of {record['ballot_count']} wins")
         failed = failed or bool(found)
-        previous = record
+        previous = record if isinstance(record, dict) else {}  # an unreadable link breaks the chain
     return 1 if failed else 0
 
 

@@ -137,3 +137,39 @@ def test_verifier_as_a_separate_process(tmp_path: Path) -> None:
     bad = _run(a, b)
     assert bad.returncode == 1
     assert "seed does not follow" in bad.stdout
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("event_id", -1),
+        ("round", 2**70),
+        ("ballot_count", 5.0),
+        ("event_id", True),
+        ("root", "AB" * 32),
+        ("signature", "ab cd"),
+        ("winning_number", None),
+    ],
+)
+def test_a_malformed_field_fails_cleanly_and_has_one_spelling(field: str, value: Any) -> None:
+    record = build_record(event_id=1, count=5, previous=None)
+    record[field] = value
+    found = verify.problems(record, None)
+    assert any(problem.startswith(f"{field} is not") for problem in found), found
+
+
+def test_unreadable_input_fails_without_a_traceback(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{bad", encoding="utf-8")
+    a_list = tmp_path / "list.json"
+    a_list.write_text("[1, 2]", encoding="utf-8")
+    sound = tmp_path / "sound.json"
+    sound.write_text(json.dumps(build_record(event_id=1, count=3, previous=None)), encoding="utf-8")
+    result = _run(broken, tmp_path / "missing.json", a_list, sound)
+    assert result.returncode == 1
+    assert result.stderr == ""
+    assert "broken.json: FAIL unreadable record" in result.stdout
+    assert "missing.json: FAIL unreadable record" in result.stdout
+    assert "list.json: FAIL not a JSON object" in result.stdout
+    # The record after a malformed one cannot show its chain is intact.
+    assert "sound.json: FAIL previous_record_hash" in result.stdout
