@@ -19,9 +19,13 @@ from core.errors import (
     NotEnoughCredit,
     NotJoined,
     NotRegistered,
+    OrderChanged,
+    OrderDayDrawn,
+    OrderUnknown,
     PaymentFailed,
     PaymentNotRefundable,
     RefundPending,
+    UnexpectedCurrency,
 )
 
 APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again in a minute."
@@ -72,4 +76,18 @@ def explain(error: LotteryError | BadInput, timezone: ZoneInfo) -> str:
             )
         case PaymentFailed():
             return f"The payment did not go through: {error.reason}. Nothing was charged."
+        case OrderUnknown():
+            return "This invoice is not one of your orders. Send /pay N for a new one."
+        case OrderChanged():
+            return "The price has changed since this invoice was made. Send /pay N for a new one."
+        case OrderDayDrawn():
+            return (
+                f"The lottery of {error.day.isoformat()} is already drawn. "
+                "Send /pay again for the next lottery."
+            )
+        case UnexpectedCurrency():
+            return (
+                f"A payment in {error.currency} cannot be credited here. Nothing was credited; "
+                "please contact the lottery's admins."
+            )
     return "That did not work. See /help."
