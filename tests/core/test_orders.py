@@ -81,7 +81,9 @@ async def test_the_pre_checkout_accepts_only_the_order_as_it_was_made(service: L
         await service.orders.check(ann, payload=invoice.payload, amount=30, currency="EUR")
 
 
-async def test_the_pre_checkout_refuses_when_the_price_moved(service: LotteryService, clock: FixedClock) -> None:
+async def test_the_pre_checkout_refuses_when_the_price_moved(
+    service: LotteryService, clock: FixedClock
+) -> None:
     ann = await player(service, 1)
     invoice = await service.orders.open(ann, 2)
     await service.events.edit(clock.now().date(), price=15)
@@ -117,8 +119,12 @@ async def test_the_pre_checkout_refuses_once_the_day_is_drawn_or_over(
 async def test_a_payment_is_credited_once_per_charge(service: LotteryService, db: Database) -> None:
     ann = await player(service, 1)
     invoice = await service.orders.open(ann, 3)
-    first = await service.orders.settle(ann, payload=invoice.payload, charge_id="c1", amount=30, currency="XTR")
-    second = await service.orders.settle(ann, payload=invoice.payload, charge_id="c1", amount=30, currency="XTR")
+    first = await service.orders.settle(
+        ann, payload=invoice.payload, charge_id="c1", amount=30, currency="XTR"
+    )
+    second = await service.orders.settle(
+        ann, payload=invoice.payload, charge_id="c1", amount=30, currency="XTR"
+    )
     assert first.receipt.newly_credited
     assert not first.carried_over
     assert first.receipt.affordable == 3
@@ -135,7 +141,9 @@ async def test_a_payment_is_credited_once_per_charge(service: LotteryService, db
 async def test_a_payment_books_what_was_paid_never_the_order(service: LotteryService, db: Database) -> None:
     ann = await player(service, 1)
     invoice = await service.orders.open(ann, 3)
-    short = await service.orders.settle(ann, payload=invoice.payload, charge_id="c1", amount=20, currency="XTR")
+    short = await service.orders.settle(
+        ann, payload=invoice.payload, charge_id="c1", amount=20, currency="XTR"
+    )
     assert short.receipt.amount == 20
     # A payment naming no order is still the payer's money.
     stray = await service.orders.settle(ann, payload="unknown", charge_id="c2", amount=5, currency="XTR")
@@ -159,7 +167,9 @@ async def test_a_payment_after_the_draw_stays_as_credit(service: LotteryService,
     invoice = await service.orders.open(ann, 2)
     await service.orders.check(ann, payload=invoice.payload, amount=20, currency="XTR")
     await service.closing.close_open_events()
-    paid = await service.orders.settle(ann, payload=invoice.payload, charge_id="c1", amount=20, currency="XTR")
+    paid = await service.orders.settle(
+        ann, payload=invoice.payload, charge_id="c1", amount=20, currency="XTR"
+    )
     assert paid.carried_over
     assert paid.day == invoice.day
     assert await balance(service, ann) == 20
