@@ -15,8 +15,11 @@ from core.errors import (
     OrderChanged,
     OrderDayDrawn,
     OrderUnknown,
+    PaymentFailed,
     UnexpectedCurrency,
 )
+from core.gateway import StarsGateway
+from core.rules import LotteryRules
 from core.service import LotteryService
 from storage import Database
 from storage.models import Payment, StarOrder
@@ -173,4 +176,22 @@ async def test_a_payment_after_the_draw_stays_as_credit(service: LotteryService,
     assert paid.carried_over
     assert paid.day == invoice.day
     assert await balance(service, ann) == 20
+    await assert_books_balance(db)
+
+
+async def test_a_stars_refund_is_refused_and_the_credit_stays(
+    db: Database, rules: LotteryRules, clock: FixedClock
+) -> None:
+    service = LotteryService(db, rules=rules, clock=clock, gateway=StarsGateway())
+    ann = await player(service, 1)
+    invoice = await service.orders.open(ann, 2)
+    paid = await service.orders.settle(
+        ann, payload=invoice.payload, charge_id="c1", amount=20, currency="XTR"
+    )
+    with pytest.raises(PaymentFailed, match="not available yet"):
+        await service.wallet.refund(ann, paid.receipt.payment_id)
+    with pytest.raises(PaymentFailed):
+        await service.wallet.pay(ann, 1)
+    assert await balance(service, ann) == 20
+    assert [p.payment_id for p in await service.wallet.refundable(ann)] == [paid.receipt.payment_id]
     await assert_books_balance(db)
