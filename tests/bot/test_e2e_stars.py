@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.handlers.guards import Throttle
 from core.clock import FixedClock
 from storage.models import Payment
 from tests.bot.harness import ADMIN, BotHarness
@@ -167,3 +168,42 @@ async def test_a_restart_between_pre_checkout_and_payment_loses_nothing(
     paid = await pay(api, 1, sent["payload"], 10, "stxRESTART")
     assert "Payment received: 10 XTR" in paid["text"]
     assert "#1" in await stars.say(1, "/buy 1")
+
+
+async def test_a_failed_invoice_gets_an_apology_and_moves_no_money(
+    stars: BotHarness, api: BotApiEmulator
+) -> None:
+    await player(stars, 1)
+    api.fail_next("sendInvoice", 500)
+    assert "Nothing was changed" in await stars.say(1, "/pay 2")
+    assert await balance(stars, 1) == 0
+    sent = await invoice(stars, 1, 2)  # the next try works
+    assert [price["amount"] for price in sent["prices"]] == [20]
+
+
+async def test_a_deleted_player_cannot_pay_an_old_invoice(stars: BotHarness, api: BotApiEmulator) -> None:
+    await player(stars, 1)
+    sent = await invoice(stars, 1, 1)
+    await stars.lottery.players.delete(1)
+    answer = await pre_checkout(api, 1, sent["payload"], 10)
+    assert answer["ok"] is False
+    assert "not registered" in answer["error_message"]
+
+
+async def test_payments_are_never_throttled(
+    api: BotApiEmulator, database_url: str, bot_clock: FixedClock
+) -> None:
+    """A player who used up their commands still gets their pre-checkout answered and payment booked."""
+    harness = BotHarness(
+        api, None, database_url, bot_clock, throttle=Throttle(rate=0.0001, burst=3), payment_provider="stars"
+    )
+    await harness.start()
+    try:
+        await player(harness, 1)
+        sent = await invoice(harness, 1, 1)
+        assert "Easy there" in await harness.say(1, "/me")
+        assert (await pre_checkout(api, 1, sent["payload"], 10))["ok"] is True
+        assert "Payment received: 10 XTR" in (await pay(api, 1, sent["payload"], 10, "stxBUSY"))["text"]
+        assert await balance(harness, 1) == 10
+    finally:
+        await harness.stop()
