@@ -25,6 +25,7 @@ from core.errors import (
     PaymentFailed,
     PaymentNotRefundable,
     RefundPending,
+    RefundsUnavailable,
     UnexpectedCurrency,
 )
 
@@ -74,6 +75,8 @@ def explain(error: LotteryError | BadInput, timezone: ZoneInfo) -> str:
                 "Your refund is being processed by the payment provider. The amount is set aside "
                 "and not spendable until it is confirmed."
             )
+        case RefundsUnavailable():
+            return "Refunds of Telegram Stars payments are not available yet. Your credit stays yours."
         case PaymentFailed():
             return f"The payment did not go through: {error.reason}. Nothing was charged."
         case OrderUnknown():

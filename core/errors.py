@@ -145,3 +145,7 @@ class UnexpectedCurrency(LotteryError):
     def __init__(self, currency: str) -> None:
         super().__init__(f"a payment in {currency} cannot be credited")
         self.currency = currency
+
+
+class RefundsUnavailable(PaymentFailed):
+    """The provider's refunds are not wired in yet; the payment stays credited."""

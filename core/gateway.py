@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
-from core.errors import PaymentFailed
+from core.errors import PaymentFailed, RefundsUnavailable
 
 
 @dataclass(frozen=True)
@@ -65,4 +65,4 @@ class StarsGateway:
         raise PaymentFailed("Stars are paid through an invoice; send /pay N")
 
     async def refund(self, *, payer: int, charge_id: str) -> None:
-        raise PaymentFailed("refunds of Stars payments are not available yet")
+        raise RefundsUnavailable("refunds of Stars payments are not available yet")
