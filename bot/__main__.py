@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_migrate(settings))
         print("lottery-bot: the database schema is up to date")
         return 0
-    lottery = LotteryService.connect(settings.database_url, rules=settings.lottery_rules())
+    lottery = LotteryService.connect(
+        settings.database_url, rules=settings.lottery_rules(), gateway=settings.payment_gateway()
+    )
     try:
         LotteryBot(settings, lottery).run()
     except InvalidToken:

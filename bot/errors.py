@@ -22,9 +22,14 @@ from core.errors import (
     NotJoined,
     NotRegistered,
     NotYourBallot,
+    OrderChanged,
+    OrderDayDrawn,
+    OrderUnknown,
     PaymentFailed,
     PaymentNotRefundable,
     RefundPending,
+    RefundsUnavailable,
+    UnexpectedCurrency,
 )
 
 APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again in a minute."
@@ -73,6 +78,8 @@ def explain(error: LotteryError | BadInput, timezone: ZoneInfo) -> str:
                 "Your refund is being processed by the payment provider. The amount is set aside "
                 "and not spendable until it is confirmed."
             )
+        case RefundsUnavailable():
+            return "Refunds of Telegram Stars payments are not available yet. Your credit stays yours."
         case PaymentFailed():
             return f"The payment did not go through: {error.reason}. Nothing was charged."
         case NoSuchBallot():
@@ -81,4 +88,18 @@ def explain(error: LotteryError | BadInput, timezone: ZoneInfo) -> str:
             return f"Ballot #{error.number} is not yours: only its holder gets its proof."
         case BallotWithoutReceipt():
             return f"Ballot #{error.number} was bought before receipts existed, so it has no proof."
+        case OrderUnknown():
+            return "This invoice is not one of your orders. Send /pay N for a new one."
+        case OrderChanged():
+            return "The price has changed since this invoice was made. Send /pay N for a new one."
+        case OrderDayDrawn():
+            return (
+                f"The lottery of {error.day.isoformat()} is already drawn. "
+                "Send /pay again for the next lottery."
+            )
+        case UnexpectedCurrency():
+            return (
+                f"A payment in {error.currency} cannot be credited here. Nothing was credited; "
+                "please contact the lottery's admins."
+            )
     return "That did not work. See /help."

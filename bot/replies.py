@@ -14,8 +14,10 @@ from core.results import (
     EventInfo,
     EventStatus,
     History,
+    Invoice,
     JoinResult,
     LedgerKind,
+    OrderPayment,
     PaymentReceipt,
     PlayerSummary,
     Profile,
@@ -329,3 +331,37 @@ def pay_picker() -> str:
 
 def pay_other() -> str:
     return "Send /pay with the number of ballots you want, e.g. /pay 3."
+
+
+# Telegram's limits for an invoice: title 1-32 characters, description 1-255.
+MAX_INVOICE_TITLE = 32
+MAX_INVOICE_DESCRIPTION = 255
+
+
+def invoice_title(invoice: Invoice) -> str:
+    noun = "ballot" if invoice.quantity == 1 else "ballots"
+    return f"{invoice.quantity} {noun}"[:MAX_INVOICE_TITLE]
+
+
+def invoice_description(invoice: Invoice) -> str:
+    text = (
+        f"Credit for {invoice.quantity} x {invoice.unit_price} {invoice.currency} in "
+        f"{invoice.event_title}. Turn it into ballots with /buy after paying; unspent credit carries over."
+    )
+    return text[:MAX_INVOICE_DESCRIPTION]
+
+
+def stars_paid(payment: OrderPayment) -> str:
+    receipt = payment.receipt
+    if not receipt.newly_credited:
+        return paid(receipt)
+    lines = [
+        f"Payment received: {receipt.amount} {receipt.currency}.",
+        f"Your credit: {receipt.balance} {receipt.currency}, enough for {receipt.affordable} ballot(s).",
+    ]
+    if payment.carried_over and payment.day is not None:
+        lines.append(
+            f"The lottery of {payment.day.isoformat()} was drawn before the payment arrived: "
+            "the credit is yours and counts for the next lottery."
+        )
+    return "\n".join(lines)

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.gateway import DummyGateway, PaymentGateway, StarsGateway
 from core.rules import LotteryRules
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -27,6 +28,7 @@ class SmtpSecurity(StrEnum):
 
 class PaymentProvider(StrEnum):
     DUMMY = "dummy"
+    STARS = "stars"
 
 
 class Settings(BaseSettings):
@@ -91,6 +93,13 @@ class Settings(BaseSettings):
     def _upper_currency(cls, value: str) -> str:
         return value.upper()
 
+    @model_validator(mode="after")
+    def _stars_are_xtr(self) -> Settings:
+        """Telegram Stars invoices are in XTR only; another CURRENCY would never match a payment."""
+        if self.payment_provider is PaymentProvider.STARS and self.currency != "XTR":
+            raise ValueError("CURRENCY must be XTR when PAYMENT_PROVIDER is stars")
+        return self
+
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.lottery_timezone)
@@ -98,6 +107,11 @@ class Settings(BaseSettings):
     @property
     def email_enabled(self) -> bool:
         return bool(self.smtp_host)
+
+    def payment_gateway(self) -> PaymentGateway:
+        if self.payment_provider is PaymentProvider.STARS:
+            return StarsGateway()
+        return DummyGateway()
 
     def lottery_rules(self) -> LotteryRules:
         return LotteryRules(

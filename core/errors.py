@@ -140,3 +140,37 @@ class BallotWithoutReceipt(LotteryError):
         super().__init__(f"ballot #{number} of {day.isoformat()} has no receipt")
         self.day = day
         self.number = number
+
+
+class OrderUnknown(LotteryError):
+    """An invoice payload names no order of this player: forged, replayed elsewhere, or not ours."""
+
+    def __init__(self) -> None:
+        super().__init__("no such order for this player")
+
+
+class OrderChanged(LotteryError):
+    """What Telegram asks the player to pay is not what the order says, or the price has moved."""
+
+    def __init__(self) -> None:
+        super().__init__("the order no longer matches the price")
+
+
+class OrderDayDrawn(LotteryError):
+    """The order was made for a lottery day that is over; a new /pay makes one for the next."""
+
+    def __init__(self, day: dt.date) -> None:
+        super().__init__(f"the lottery of {day.isoformat()} is already drawn")
+        self.day = day
+
+
+class UnexpectedCurrency(LotteryError):
+    """A payment arrived in a currency the lottery does not keep credit in; nothing is credited."""
+
+    def __init__(self, currency: str) -> None:
+        super().__init__(f"a payment in {currency} cannot be credited")
+        self.currency = currency
+
+
+class RefundsUnavailable(PaymentFailed):
+    """The provider's refunds are not wired in yet; the payment stays credited."""

@@ -164,3 +164,25 @@ class Stats:
     refunded: int
     credit_outstanding: int
     currency: str
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """An order made and ready to send: Telegram echoes `payload` back with every answer."""
+
+    payload: str
+    day: dt.date
+    event_title: str
+    quantity: int
+    unit_price: int
+    total: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class OrderPayment:
+    """A Stars payment booked: the receipt, and whether its day was drawn before the money came."""
+
+    receipt: PaymentReceipt
+    day: dt.date | None
+    carried_over: bool

@@ -8,6 +8,7 @@ from core.context import Context
 from core.events import EventCalendar
 from core.gateway import DummyGateway, PaymentGateway
 from core.notifications import Notifications
+from core.orders import Orders
 from core.players import PlayerAccounts
 from core.receipts import Receipts
 from core.rules import LotteryRules
@@ -41,6 +42,7 @@ class LotteryService:
         self.events = EventCalendar(self.context)
         self.notifications = Notifications(self.context)
         self.receipts = Receipts(self.context)
+        self.orders = Orders(self.context, self.wallet)
 
     @classmethod
     def connect(

@@ -197,3 +197,29 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class StarOrder(Base):
+    """An invoice the bot sent: what it asks for, and of which day, so Telegram's answers can be checked.
+
+    The invoice payload is only `payload`, a random name; the amount, currency, day and buyer are
+    read from here, so a forged payload can name an order but never change what it costs.
+    """
+
+    __tablename__ = "star_orders"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("total > 0", name="total_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    payload: Mapped[str] = mapped_column(String(64), unique=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.id"))
+    # An unsold day an admin deletes takes its orders along; a payment for one is still booked.
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.ballots import Ballots
 from storage.events import Events, Registrations
+from storage.orders import StarOrders
 from storage.outbox import Outbox
 from storage.payments import Ledger, Payments
 from storage.players import Players
@@ -23,3 +24,4 @@ class UnitOfWork:
         self.payments = Payments(session)
         self.ledger = Ledger(session)
         self.outbox = Outbox(session)
+        self.star_orders = StarOrders(session)

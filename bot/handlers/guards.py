@@ -75,7 +75,7 @@ class Guards:
 
     async def limit_rate(self, update: Update, context: Context) -> None:
         user = update.effective_user
-        if user is None:
+        if user is None or _is_payment(update):
             return
         allowed, warn = self._throttle.allow(user.id)
         if allowed:
@@ -110,3 +110,11 @@ def addressed_command(text: str | None, bot_username: str) -> str | None:
     if target and target.lower() != bot_username.lower():
         return None
     return name.lower()
+
+
+def _is_payment(update: Update) -> bool:
+    """Telegram's payment updates are never slowed down: an unanswered pre-checkout fails the
+    player's payment, and a dropped `successful_payment` would lose money that was taken."""
+    if update.pre_checkout_query is not None:
+        return True
+    return update.message is not None and update.message.successful_payment is not None

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    PreCheckoutQueryHandler,
+    filters,
+)
 
 from bot import parsing, replies
+from bot.errors import APOLOGY, explain
 from bot.handlers.base import AnyHandler, Context, HandlerGroup, arguments, reply, user_id
 from bot.handlers.tickets import buy_buttons
+from core.errors import LotteryError
 
 REFUND_PREFIX = "refund:"
 PAY_PREFIX = "pay:"
@@ -34,6 +42,8 @@ class MoneyHandlers(HandlerGroup):
             CommandHandler("refund", self.refund, filters=private),
             CallbackQueryHandler(self.pay_pressed, pattern=rf"^{PAY_PREFIX}(\d{{1,3}}|{PAY_OTHER})$"),
             CallbackQueryHandler(self.refund_chosen, pattern=rf"^{REFUND_PREFIX}\d{{1,18}}$"),
+            PreCheckoutQueryHandler(self.pre_checkout),
+            MessageHandler(filters.SUCCESSFUL_PAYMENT, self.payment_received),
         ]
 
     async def pay(self, update: Update, context: Context) -> None:
@@ -55,8 +65,59 @@ class MoneyHandlers(HandlerGroup):
         await self._pay(update, int(choice))
 
     async def _pay(self, update: Update, quantity: int) -> None:
+        if self.lottery.context.gateway.by_invoice:
+            await self._send_invoice(update, quantity)
+            return
         receipt = await self.lottery.wallet.pay(user_id(update), quantity)
         await reply(update, replies.paid(receipt), buy_buttons(receipt.affordable))
+
+    async def _send_invoice(self, update: Update, quantity: int) -> None:
+        """The invoice is the confirmation step: nothing moves until the player pays it in Telegram."""
+        invoice = await self.lottery.orders.open(user_id(update), quantity)
+        chat = update.effective_chat
+        assert chat is not None
+        # No provider_token at all: PTB 22.8 sends "" as "[]", which Telegram refuses (FIELD_NOTES).
+        await chat.send_invoice(
+            title=replies.invoice_title(invoice),
+            description=replies.invoice_description(invoice),
+            payload=invoice.payload,
+            currency=invoice.currency,
+            prices=[LabeledPrice(replies.invoice_title(invoice), invoice.total)],
+        )
+
+    async def pre_checkout(self, update: Update, context: Context) -> None:
+        """Telegram waits at most ten seconds for this answer; a refusal says why in the payment form."""
+        query = update.pre_checkout_query
+        assert query is not None
+        try:
+            await self.lottery.orders.check(
+                query.from_user.id,
+                payload=query.invoice_payload,
+                amount=query.total_amount,
+                currency=query.currency,
+            )
+        except LotteryError as refused:
+            await query.answer(ok=False, error_message=explain(refused, self.settings.timezone))
+            return
+        except Exception:
+            await query.answer(ok=False, error_message=APOLOGY)
+            raise
+        await query.answer(ok=True)
+
+    async def payment_received(self, update: Update, context: Context) -> None:
+        """The only place Stars become credit; a redelivered payment is booked once by its charge id."""
+        message = update.effective_message
+        assert message is not None
+        payment = message.successful_payment
+        assert payment is not None
+        result = await self.lottery.orders.settle(
+            user_id(update),
+            payload=payment.invoice_payload,
+            charge_id=payment.telegram_payment_charge_id,
+            amount=payment.total_amount,
+            currency=payment.currency,
+        )
+        await reply(update, replies.stars_paid(result), buy_buttons(result.receipt.affordable))
 
     async def history(self, update: Update, context: Context) -> None:
         history = await self.lottery.wallet.history(user_id(update))

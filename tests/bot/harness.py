@@ -64,7 +64,10 @@ class BotHarness:
 
     def _new_bot(self) -> LotteryBot:
         lottery = LotteryService.connect(
-            self.settings.database_url, rules=self.settings.lottery_rules(), clock=self.clock
+            self.settings.database_url,
+            rules=self.settings.lottery_rules(),
+            clock=self.clock,
+            gateway=self.settings.payment_gateway(),
         )
         mailer = SmtpMailer.from_settings(self.settings) if self.settings.email_enabled else None
         # The delivery loop polls often so tests need not wait; production waits longer.

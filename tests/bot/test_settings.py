@@ -57,3 +57,12 @@ def test_the_log_filter_redacts_the_token() -> None:
     )
     assert RedactSecrets("1:SECRET").filter(record)
     assert record.getMessage() == "POST https://x/bot<redacted>/getMe"
+
+
+def test_stars_take_xtr_and_pay_by_invoice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT / "tests")  # no .env here
+    stars = load_settings(telegram_bot_token="1:abc", payment_provider="stars")
+    assert stars.payment_gateway().by_invoice
+    assert not load_settings(telegram_bot_token="1:abc").payment_gateway().by_invoice
+    with pytest.raises(ConfigurationError, match="CURRENCY must be XTR"):
+        load_settings(telegram_bot_token="1:abc", payment_provider="stars", currency="EUR")
