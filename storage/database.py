@@ -7,7 +7,9 @@ to a writer fails at once with "database is locked" instead of waiting (see FIEL
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -147,6 +149,19 @@ async def check_usable(url: str) -> None:
         raise DatabaseUnusable(_redact(f"DATABASE_URL: {cause}", parsed, url)) from None
     finally:
         await engine.dispose()
+        await _driver_threads_stopped()
+
+
+async def _driver_threads_stopped(timeout: float = 5.0) -> None:
+    """Wait for aiosqlite's worker threads to end before the event loop may close.
+
+    After a failed connect aiosqlite 0.22 asks its thread to stop without awaiting it; if `asyncio.run`
+    closes the loop first, the thread prints a traceback, and the one-line error becomes fifteen.
+    """
+    for thread in threading.enumerate():
+        if thread.name.endswith("(_connection_worker_thread)"):
+            # Joined off the loop, so the loop stays free to take the thread's last callback.
+            await asyncio.to_thread(thread.join, timeout)
 
 
 def _explain(parsed: URL, cause: str, url: str) -> str:
