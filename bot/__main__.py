@@ -12,6 +12,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot.app import LotteryBot
 from bot.settings import ConfigurationError, Settings, load_settings
 from core.service import LotteryService
+from storage.database import DatabaseUnusable, check_usable
 
 
 class RedactSecrets(logging.Filter):
@@ -67,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lottery-bot: {problem}", file=sys.stderr)
         return 2
     redactor = configure_logging(settings)
+    try:
+        asyncio.run(check_usable(settings.database_url))
+    except DatabaseUnusable as problem:
+        print(f"lottery-bot: {redactor.redact(str(problem))}", file=sys.stderr)
+        return 2
     if command == "migrate":
         asyncio.run(_migrate(settings))
         print("lottery-bot: the database schema is up to date")

@@ -51,9 +51,12 @@ class PlayerAccounts:
         )
 
     async def delete(self, telegram_id: int) -> None:
-        """Erase the player's personal data; ballots and payments stay, anonymous, for the audit."""
+        """Erase the player's personal data everywhere, in one transaction; ballots and payments stay,
+        anonymous, for the audit. Their pending notices are cancelled, so nothing queued before the
+        deletion (a winner email, say) is sent to the erased address."""
         async with self._ctx.db.transaction() as uow:
             player = await player_of(uow, telegram_id)
+            await uow.players.forget_notices(player.id)
             await uow.players.anonymise(player.id, now=self._ctx.clock.now())
 
     async def page(self, *, offset: int = 0, limit: int = 20) -> tuple[list[PlayerSummary], int]:

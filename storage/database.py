@@ -7,14 +7,17 @@ to a writer fails at once with "database is locked" instead of waiting (see FIEL
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -107,3 +110,73 @@ def _sqlite_writer(engine: AsyncEngine) -> SqliteWriter | None:
     ):
         return None
     return SqliteWriter(database)
+
+
+class DatabaseUnusable(Exception):
+    """DATABASE_URL names a database the bot cannot use; the message is one line and holds no password."""
+
+
+_DRIVERS = "use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DATABASE"
+
+
+async def check_usable(url: str) -> None:
+    """Connect once and try a write that is rolled back, before anything else starts.
+
+    A wrong URL, an unreachable server, a wrong role or database, a missing directory or a read-only
+    file then stops startup with one line naming DATABASE_URL and the cause, instead of a traceback
+    from deep inside the first request that touches the database.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise DatabaseUnusable(f"DATABASE_URL is not a database URL ({_DRIVERS})") from None
+    try:
+        engine = create_engine(url)
+    except (NoSuchModuleError, ModuleNotFoundError, InvalidRequestError):
+        raise DatabaseUnusable(
+            f"DATABASE_URL names {parsed.drivername!r}, which has no async driver here ({_DRIVERS})"
+        ) from None
+    except (ArgumentError, ValueError):
+        raise DatabaseUnusable(f"DATABASE_URL is not a database URL ({_DRIVERS})") from None
+    try:
+        async with engine.connect() as connection, connection.begin() as transaction:
+            await connection.execute(text("CREATE TABLE lottery_write_check (id INTEGER)"))
+            await transaction.rollback()
+    except DBAPIError as failure:
+        raise DatabaseUnusable(_explain(parsed, str(failure.orig), url)) from None
+    except OSError as failure:  # refused, unreachable, unknown host, timeout
+        cause = f"cannot reach {parsed.host}:{parsed.port or 'default port'} ({failure})"
+        raise DatabaseUnusable(_redact(f"DATABASE_URL: {cause}", parsed, url)) from None
+    finally:
+        await engine.dispose()
+        await _driver_threads_stopped()
+
+
+async def _driver_threads_stopped(timeout: float = 5.0) -> None:
+    """Wait for aiosqlite's worker threads to end before the event loop may close.
+
+    After a failed connect aiosqlite 0.22 asks its thread to stop without awaiting it; if `asyncio.run`
+    closes the loop first, the thread prints a traceback, and the one-line error becomes fifteen.
+    """
+    for thread in threading.enumerate():
+        if thread.name.endswith("(_connection_worker_thread)"):
+            # Joined off the loop, so the loop stays free to take the thread's last callback.
+            await asyncio.to_thread(thread.join, timeout)
+
+
+def _explain(parsed: URL, cause: str, url: str) -> str:
+    cause = " ".join(cause.split())  # one line, whatever the driver said
+    if parsed.get_backend_name() == "sqlite":
+        where = parsed.database or ":memory:"
+        if "unable to open" in cause:
+            cause = f"{cause}: {where} (does its directory exist, and may this user create files in it?)"
+        elif "readonly" in cause:
+            cause = f"{cause}: {where} (the file or its directory is read-only for this user)"
+    return _redact(f"DATABASE_URL: the database refused: {cause}", parsed, url)
+
+
+def _redact(line: str, parsed: URL, url: str) -> str:
+    for secret in (url, parsed.password):
+        if secret:
+            line = line.replace(str(secret), "<redacted>")
+    return line

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import insert_ignoring_conflicts
-from storage.models import Player
+from storage.models import OutboxMessage, Player
 
 
 class Players:
@@ -56,6 +56,21 @@ class Players:
             .where(Player.id == player_id)
             .values(telegram_id=None, username=None, first_name=None, email=None, deleted_at=now)
         )
+
+    async def forget_notices(self, player_id: int) -> int:
+        """Cancel the player's pending notices and blank the address on all of them; returns how many
+        were cancelled.
+
+        Part of erasing a player: a queued winner email must never reach an erased address, and the
+        outbox must not keep the Telegram id or email (nor an error that quotes it) once they are gone.
+        Lives here rather than in storage.outbox because it is about the player, in their erasure.
+        """
+        mine = OutboxMessage.player_id == player_id
+        cancelled = await self._session.execute(
+            update(OutboxMessage).where(mine, OutboxMessage.status == "pending").values(status="cancelled")
+        )
+        await self._session.execute(update(OutboxMessage).where(mine).values(recipient="", last_error=None))
+        return int(getattr(cancelled, "rowcount", 0))
 
     async def credit(self, player_id: int, amount: int) -> int:
         """Add to the balance and return the new one."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.clock import FixedClock
+from core.midnights import next_local_midnight
 from tests.bot.harness import ADMIN, BotHarness
 from tests.support.bot_api import BotApiEmulator
 
@@ -43,6 +46,36 @@ async def test_the_daily_job_is_set_for_midnight_in_the_lottery_time_zone(harnes
     assert next_run is not None
     assert (next_run.hour, next_run.minute) == (0, 0)
     assert midnight.job.misfire_grace_time is None
+
+
+async def test_the_midnight_job_is_armed_once_for_the_first_instant_of_the_next_local_day(
+    api: BotApiEmulator, database_url: str, bot_clock: FixedClock
+) -> None:
+    havana = ZoneInfo("America/Havana")
+    harness = BotHarness(api, None, database_url, bot_clock, lottery_timezone="America/Havana")
+    bot = await harness.start()
+    try:
+        job_queue = bot.application.job_queue
+        assert job_queue is not None
+        [installed] = job_queue.get_jobs_by_name("midnight draw")
+        # run_once, not run_daily: a date trigger at the next local midnight after the system time.
+        assert type(installed.job.trigger).__name__ == "DateTrigger"
+        assert installed.job.misfire_grace_time is None
+        assert installed.next_t == next_local_midnight(dt.datetime.now(dt.UTC), havana)
+        installed.schedule_removal()
+
+        # 2030-03-10 in Havana has no 00:00: the clock goes from 23:59:59 to 01:00 (UTC-4).
+        bot.scheduler.arm_midnight(job_queue, after=dt.datetime(2030, 3, 9, 12, tzinfo=havana))
+        [armed] = job_queue.get_jobs_by_name("midnight draw")
+        assert armed.next_t == dt.datetime(2030, 3, 10, 5, tzinfo=dt.UTC)
+
+        # When it runs, it arms the next day's first instant and nothing else.
+        await armed.run(bot.application)
+        armed.schedule_removal()
+        [rearmed] = [j for j in job_queue.get_jobs_by_name("midnight draw") if j is not armed]
+        assert rearmed.next_t == dt.datetime(2030, 3, 11, 4, tzinfo=dt.UTC)
+    finally:
+        await harness.stop()
 
 
 async def test_a_bot_down_at_midnight_draws_when_it_comes_back(harness: BotHarness) -> None:

@@ -117,3 +117,69 @@ async def test_a_rejected_token_is_one_line_that_does_not_repeat_it(
     assert wrong_token not in output
     assert wrong_token.split(":")[1] not in output
     assert "Traceback" not in output
+
+
+def _database_cases(tmp_path: Path) -> dict[str, tuple[str, str]]:
+    """DATABASE_URL values that cannot work, each with a word its one line must contain."""
+    not_a_directory = tmp_path / "plain-file"
+    not_a_directory.write_text("a file where a directory is expected\n")
+    # The tests run as root, and root ignores file permissions, so chmod cannot make a read-only
+    # file here. SQLite's own read-only open mode gives the same SQLITE_READONLY on the first write.
+    read_only = tmp_path / "read-only.db"
+    sqlite3.connect(read_only).close()
+    return {
+        "malformed": ("not a url at all", "is not a database URL"),
+        "driverless postgres": (
+            f"postgresql://postgres:{PASSWORD}@127.0.0.1:5432/postgres",
+            "no async driver",
+        ),
+        "driverless sqlite": (f"sqlite:///{tmp_path / 'x.db'}", "no async driver"),
+        "closed port": (f"postgresql+asyncpg://postgres:{PASSWORD}@127.0.0.1:1/postgres", "cannot reach"),
+        "wrong role": (
+            f"postgresql+asyncpg://no_such_role:{PASSWORD}@127.0.0.1:5432/postgres",
+            "no_such_role",
+        ),
+        "wrong database": (
+            f"postgresql+asyncpg://postgres:{PASSWORD}@127.0.0.1:5432/no_such_db",
+            "no_such_db",
+        ),
+        "missing directory": (f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'bot.db'}", "directory exist"),
+        "file as directory": (f"sqlite+aiosqlite:///{not_a_directory / 'bot.db'}", "directory exist"),
+        "read-only file": (f"sqlite+aiosqlite:///file:{read_only}?mode=ro&uri=true", "read-only"),
+    }
+
+
+PASSWORD = "pw-Sekr3t-9f8e7d"
+DATABASE_CASES = [
+    "malformed",
+    "driverless postgres",
+    "driverless sqlite",
+    "closed port",
+    "wrong role",
+    "wrong database",
+    "missing directory",
+    "file as directory",
+    "read-only file",
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "command"),
+    [(case, []) for case in DATABASE_CASES] + [("closed port", ["migrate"]), ("read-only file", ["migrate"])],
+)
+async def test_an_unusable_database_is_one_line_naming_database_url_and_exit_2(
+    tmp_path: Path, case: str, command: list[str]
+) -> None:
+    url, expected = _database_cases(tmp_path)[case]
+    env = clean_env(DATABASE_URL=url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL="http://127.0.0.1:9/")
+    [done] = await finish(await start_module("bot", *command, env=env, cwd=tmp_path), timeout=60)
+    output = done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2, output[-2000:]
+    assert len(lines) == 1, lines
+    assert "DATABASE_URL" in lines[0]
+    assert expected in lines[0]
+    assert PASSWORD not in output
+    assert TOKEN not in output
+    assert TOKEN.split(":")[1] not in output
+    assert "Traceback" not in output

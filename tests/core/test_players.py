@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
+from core.clock import FixedClock
 from core.errors import InvalidEmail, NotRegistered
+from core.notifications import Channel
 from core.service import LotteryService
 from storage import Database
-from storage.models import Ballot, LedgerEntry, Payment, Player
+from storage.models import Ballot, Base, LedgerEntry, OutboxMessage, Payment, Player
 from tests.core.players import joined_player
 
 
@@ -55,3 +59,42 @@ async def test_deletion_erases_personal_data_but_keeps_ballots_and_payments(
     _, created = await service.players.register(ann, username=None, first_name="Ann")
     assert created
     assert (await service.players.profile(ann)).balance == 0
+
+
+async def _won_today(service: LotteryService, telegram_id: int, email: str) -> None:
+    await joined_player(service, telegram_id, paid_ballots=1)
+    await service.players.set_email(telegram_id, email)
+    await service.tickets.buy(telegram_id, 1)
+    await service.closing.close_open_events()
+
+
+async def test_deletion_leaves_neither_address_nor_telegram_id_in_any_table(
+    service: LotteryService, db: Database, clock: FixedClock
+) -> None:
+    ann, email = 731926485017, "ann.q7x@example.com"
+    # Day one: Ann wins; her notices go out, the email with a failure that quotes her address.
+    await _won_today(service, ann, email)
+    for notice in await service.notifications.claim_due():
+        if notice.channel is Channel.EMAIL:
+            await service.notifications.undeliverable(notice, f"550 5.1.1 <{email}>: mailbox full")
+        else:
+            await service.notifications.delivered(notice)
+    # Day two: she wins again, and her winner email and message are still queued when she leaves.
+    clock.advance(dt.timedelta(days=1))
+    await _won_today(service, ann, email)
+
+    await service.players.delete(ann)
+
+    # Nothing queued before the deletion goes out.
+    assert await service.notifications.claim_due() == []
+    async with db.snapshot() as uow:
+        statuses = (await uow.session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id))).all()
+        assert sorted(statuses) == ["cancelled", "cancelled", "failed", "sent"]
+        # Every column of every table, read generically from the metadata: neither identifier remains.
+        for table in Base.metadata.sorted_tables:
+            for row in (await uow.session.execute(select(table))).all():
+                text = " ".join(str(value) for value in row)
+                assert str(ann) not in text, (table.name, row)
+                assert email.lower() not in text.lower(), (table.name, row)
+        # Ballots stay, anonymous, for the integrity of past draws.
+        assert (await uow.session.execute(select(func.count()).select_from(Ballot))).scalar_one() == 2
