@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import parsing, replies
-from bot.handlers.base import AnyHandler, Context, HandlerGroup, arguments, reply, user_id
+from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
 from bot.handlers.tickets import buy_buttons
 
 REFUND_PREFIX = "refund:"
@@ -27,7 +27,7 @@ def pay_picker() -> InlineKeyboardMarkup:
 
 class MoneyHandlers(HandlerGroup):
     def handlers(self) -> list[AnyHandler]:
-        private = filters.ChatType.PRIVATE
+        private = PRIVATE_MESSAGE
         return [
             CommandHandler("pay", self.pay, filters=private),
             CommandHandler("history", self.history, filters=private),
