@@ -14,7 +14,7 @@ from tests.support.bot_api import BotApiEmulator
 from tests.support.processes import clean_env, start_module
 
 PASSWORD = "hunter2-do-not-print"
-MAIL = {"smtp_host": "mail.example.com", "smtp_username": "bot", "smtp_password": PASSWORD}
+MAIL: dict[str, object] = {"smtp_host": "mail.example.com", "smtp_username": "bot", "smtp_password": PASSWORD}
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +24,7 @@ def no_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_a_login_with_security_none_is_refused_naming_the_variables() -> None:
     with pytest.raises(ConfigurationError) as refused:
-        load_settings(telegram_bot_token="1:abc", smtp_security="none", **MAIL)
+        load_settings(require_token=True, telegram_bot_token="1:abc", smtp_security="none", **MAIL)
     line = str(refused.value)
     assert "\n" not in line
     for variable in ("SMTP_USERNAME", "SMTP_SECURITY=none", "SMTP_ALLOW_PLAINTEXT_AUTH=true"):
@@ -34,7 +34,7 @@ def test_a_login_with_security_none_is_refused_naming_the_variables() -> None:
 
 def test_the_default_security_with_a_login_is_refused_too() -> None:
     with pytest.raises(ConfigurationError, match="SMTP_USERNAME is invalid"):
-        load_settings(telegram_bot_token="1:abc", **MAIL)
+        load_settings(require_token=True, telegram_bot_token="1:abc", **MAIL)
 
 
 @pytest.mark.parametrize(
@@ -45,8 +45,8 @@ def test_the_default_security_with_a_login_is_refused_too() -> None:
         {"smtp_security": "tls"},
     ],
 )
-def test_an_encrypted_or_explicitly_allowed_login_is_accepted(allowed: dict[str, str]) -> None:
-    settings = load_settings(telegram_bot_token="1:abc", **(MAIL | allowed))
+def test_an_encrypted_or_explicitly_allowed_login_is_accepted(allowed: dict[str, object]) -> None:
+    settings = load_settings(require_token=True, telegram_bot_token="1:abc", **(MAIL | allowed))
     assert settings.smtp_username == "bot"
 
 
@@ -57,8 +57,8 @@ def test_an_encrypted_or_explicitly_allowed_login_is_accepted(allowed: dict[str,
         {"smtp_username": "bot", "smtp_password": PASSWORD},  # email off: no connection at all
     ],
 )
-def test_no_login_or_no_mail_server_needs_no_permission(values: dict[str, str]) -> None:
-    settings = load_settings(telegram_bot_token="1:abc", **values)
+def test_no_login_or_no_mail_server_needs_no_permission(values: dict[str, object]) -> None:
+    settings = load_settings(require_token=True, telegram_bot_token="1:abc", **values)
     assert settings.smtp_security is SmtpSecurity.NONE
     assert not settings.smtp_allow_plaintext_auth
 
