@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from bot.settings import ConfigurationError, SmtpSecurity, load_settings
-from tests.bot.harness import TOKEN
+from core.clock import FixedClock
+from tests.bot.harness import ADMIN, TOKEN, BotHarness
 from tests.support.bot_api import BotApiEmulator
 from tests.support.processes import clean_env, start_module
+from tests.support.smtp import SmtpServer
 
 PASSWORD = "hunter2-do-not-print"
 MAIL: dict[str, object] = {"smtp_host": "mail.example.com", "smtp_username": "bot", "smtp_password": PASSWORD}
@@ -107,3 +109,29 @@ async def test_the_bot_process_serves_when_the_operator_allows_a_plaintext_login
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
     assert process.returncode == 0, stderr.decode()[-2000:]
     assert PASSWORD not in (stdout + stderr).decode()
+
+
+@pytest.mark.e2e
+async def test_an_allowed_plaintext_login_authenticates_and_mails_the_one_stored_address(
+    api: BotApiEmulator, database_url: str, bot_clock: FixedClock
+) -> None:
+    with SmtpServer(username="bot", password=PASSWORD) as smtp:
+        harness = BotHarness(
+            api,
+            smtp,
+            database_url,
+            bot_clock,
+            smtp_username="bot",
+            smtp_password=PASSWORD,
+            smtp_allow_plaintext_auth=True,
+        )
+        await harness.start()
+        try:
+            await harness.player_with_ballots(1, 1)
+            assert "Saved" in await harness.say(1, "/email Ann@Example.COM")
+            await harness.say(ADMIN, "/close")
+            [mail] = await smtp.wait_for_messages(1)
+        finally:
+            await harness.stop()
+    assert mail.envelope_to == ["Ann@example.com"]
+    assert smtp.auth_attempts == [("bot", True)]
