@@ -45,7 +45,8 @@ def explain(error: LotteryError | BadInput, timezone: ZoneInfo) -> str:
         case InvalidQuantity():
             return f"Choose between 1 and {error.maximum} ballots."
         case InvalidEmail():
-            return "That does not look like an email address. Try /email name@example.com"
+            why = f" ({error.reason.rstrip('.')})" if error.reason else ""
+            return f"That does not look like an email address{why}. Send exactly one: /email name@example.com"
         case EventClosed():
             reopens = error.reopens_at.astimezone(timezone)
             return (

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.gateway import DummyGateway, PaymentGateway, StarsGateway
@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "lottery@localhost"
     smtp_security: SmtpSecurity = SmtpSecurity.NONE
+    smtp_allow_plaintext_auth: bool = False
     smtp_username: str = ""
     smtp_password: SecretStr = SecretStr("")
     log_level: str = "INFO"
@@ -78,6 +79,20 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
             ) from unknown
+        return value
+
+    @field_validator("smtp_username")
+    @classmethod
+    def _no_plaintext_login(cls, value: str, info: ValidationInfo) -> str:
+        """A login over an unencrypted connection hands the mail password to anyone on the path, so it
+        happens only when the operator says so (a relay on the same host, say), never by default."""
+        plaintext = info.data.get("smtp_security") is SmtpSecurity.NONE
+        allowed = info.data.get("smtp_allow_plaintext_auth", False)
+        if value and info.data.get("smtp_host") and plaintext and not allowed:
+            raise ValueError(
+                "a login with SMTP_SECURITY=none sends the password in plain text; "
+                "use SMTP_SECURITY=starttls or tls, or set SMTP_ALLOW_PLAINTEXT_AUTH=true"
+            )
         return value
 
     @field_validator("log_level")

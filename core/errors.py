@@ -26,9 +26,12 @@ class InvalidQuantity(LotteryError):
 
 
 class InvalidEmail(LotteryError):
-    def __init__(self, address: str) -> None:
+    """Not exactly one valid address; `reason` says what is wrong with it, when known."""
+
+    def __init__(self, address: str, *, reason: str = "") -> None:
         super().__init__("not a valid email address")
         self.address = address
+        self.reason = reason
 
 
 class EventClosed(LotteryError):

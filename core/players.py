@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from core.context import Context, player_of
+from core.emails import normalize_email
 from core.results import PlayerSummary, Profile
-from core.rules import normalize_email
 
 MAX_PAGE = 50
 

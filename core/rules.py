@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from core.errors import InvalidEmail, InvalidPrice, InvalidQuantity, InvalidTitle
+from core.errors import InvalidPrice, InvalidQuantity, InvalidTitle
 
 MAX_TITLE_LENGTH = 200
-MAX_EMAIL_LENGTH = 254
-# Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is the mail server's call.
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 
 
 @dataclass(frozen=True)
@@ -66,11 +62,3 @@ def validate_title(title: str) -> str:
     if not 1 <= len(cleaned) <= MAX_TITLE_LENGTH:
         raise InvalidTitle(MAX_TITLE_LENGTH)
     return cleaned
-
-
-def normalize_email(address: str) -> str:
-    candidate = address.strip()
-    if len(candidate) > MAX_EMAIL_LENGTH or not _EMAIL.match(candidate):
-        raise InvalidEmail(address[:MAX_EMAIL_LENGTH])
-    local, _, domain = candidate.rpartition("@")
-    return f"{local}@{domain.lower()}"

@@ -11,14 +11,14 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot import parsing, replies
-from bot.handlers.base import AnyHandler, Context, HandlerGroup, arguments, reply
+from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply
 
 ADMIN_COMMANDS = ("close", "newevent", "editevent", "deleteevent", "cancelevent", "users", "stats")
 
 
 class AdminHandlers(HandlerGroup):
     def handlers(self) -> list[AnyHandler]:
-        admins = filters.ChatType.PRIVATE & filters.User(user_id=self.settings.admin_ids, allow_empty=False)
+        admins = PRIVATE_MESSAGE & filters.User(user_id=self.settings.admin_ids, allow_empty=False)
         commands = {
             "close": self.close,
             "newevent": self.new_event,

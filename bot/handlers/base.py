@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.ext import BaseHandler, ContextTypes
+from telegram.ext import BaseHandler, ContextTypes, filters
 
 from bot.replies import fit
 from bot.settings import Settings
@@ -11,6 +11,11 @@ from core.service import LotteryService
 
 Context = ContextTypes.DEFAULT_TYPE
 AnyHandler = BaseHandler[Update, Context, object]
+
+# A new private message, and only that. A handler's `filters=` replaces PTB's default (new and edited
+# messages), and `ChatType.PRIVATE` alone also matches Telegram Business messages (a customer writing
+# to a business account the bot is connected to), which must never run a player's command.
+PRIVATE_MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
 
 
 class HandlerGroup:
@@ -35,6 +40,15 @@ def user_id(update: Update) -> int:
 
 def arguments(context: Context) -> list[str]:
     return list(context.args or [])
+
+
+def text_after_command(update: Update) -> str:
+    """Everything after "/command", as typed: unlike `arguments`, line breaks and commas survive,
+    so core can refuse an input that is more than one value instead of seeing only its first word."""
+    message = update.effective_message
+    text = message.text if message and message.text else ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip(" \t") if len(parts) == 2 else ""
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:

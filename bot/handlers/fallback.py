@@ -6,12 +6,12 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot import replies
-from bot.handlers.base import AnyHandler, Context, reply
+from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, reply
 
 
 class Fallbacks:
     def handlers(self) -> list[AnyHandler]:
-        private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        private = PRIVATE_MESSAGE
         return [
             MessageHandler(private & filters.COMMAND, self.unknown_command),
             MessageHandler(private, self.not_a_command),

@@ -1,7 +1,9 @@
-"""Handlers that run before the others: flood control, edited messages, commands in groups.
+"""Handlers that run before the others: business messages, flood control, edited messages, commands in groups.
 
 Each one stops the update (ApplicationHandlerStop) when it has dealt with it, so the regular handlers
 never see an edited `/buy 1` (which would buy again) or a private command typed in a group.
+Telegram Business messages (customers writing to a business account the bot is connected to) are
+not addressed to the lottery at all: they are dropped before they can cost anyone a throttle token.
 """
 
 from __future__ import annotations
@@ -66,7 +68,10 @@ class Guards:
     def by_group(self) -> dict[int, Sequence[AnyHandler]]:
         """The guards in handler groups of their own: within one group only the first match runs."""
         return {
-            -2: [TypeHandler(Update, self.limit_rate)],
+            -2: [
+                MessageHandler(filters.UpdateType.BUSINESS_MESSAGES, self.ignore),
+                TypeHandler(Update, self.limit_rate),
+            ],
             -1: [
                 MessageHandler(filters.UpdateType.EDITED, self.ignore),
                 MessageHandler(filters.ChatType.GROUPS, self.in_group),

@@ -13,7 +13,7 @@ from telegram.ext import (
 
 from bot import parsing, replies
 from bot.errors import APOLOGY, explain
-from bot.handlers.base import AnyHandler, Context, HandlerGroup, arguments, reply, user_id
+from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
 from bot.handlers.tickets import buy_buttons
 from core.errors import LotteryError
 
@@ -35,7 +35,7 @@ def pay_picker() -> InlineKeyboardMarkup:
 
 class MoneyHandlers(HandlerGroup):
     def handlers(self) -> list[AnyHandler]:
-        private = filters.ChatType.PRIVATE
+        private = PRIVATE_MESSAGE
         return [
             CommandHandler("pay", self.pay, filters=private),
             CommandHandler("history", self.history, filters=private),

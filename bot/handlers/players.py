@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import replies
-from bot.handlers.base import AnyHandler, Context, HandlerGroup, arguments, reply, user_id
+from bot.handlers.base import (
+    PRIVATE_MESSAGE,
+    AnyHandler,
+    Context,
+    HandlerGroup,
+    reply,
+    text_after_command,
+    user_id,
+)
 
 DELETE_YES = "deleteme:yes"
 DELETE_NO = "deleteme:no"
@@ -14,7 +22,7 @@ DELETE_NO = "deleteme:no"
 
 class PlayerHandlers(HandlerGroup):
     def handlers(self) -> list[AnyHandler]:
-        private = filters.ChatType.PRIVATE
+        private = PRIVATE_MESSAGE
         return [
             CommandHandler("start", self.start, filters=private),
             CommandHandler("help", self.help),
@@ -37,11 +45,11 @@ class PlayerHandlers(HandlerGroup):
         await reply(update, replies.help_text(timezone=self.settings.timezone, admin=self.is_admin(update)))
 
     async def email(self, update: Update, context: Context) -> None:
-        args = arguments(context)
-        if len(args) != 1:
+        address = text_after_command(update)
+        if not address:
             await reply(update, "Send your address after the command, e.g. /email name@example.com")
             return
-        profile = await self.lottery.players.set_email(user_id(update), args[0])
+        profile = await self.lottery.players.set_email(user_id(update), address)
         await reply(update, replies.email_saved(profile))
 
     async def me(self, update: Update, context: Context) -> None:

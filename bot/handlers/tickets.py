@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import parsing, replies
-from bot.handlers.base import AnyHandler, Context, HandlerGroup, arguments, reply, user_id
+from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
 
 BUY_PREFIX = "buy:"
 
@@ -25,7 +25,7 @@ def buy_buttons(affordable: int) -> InlineKeyboardMarkup | None:
 
 class TicketHandlers(HandlerGroup):
     def handlers(self) -> list[AnyHandler]:
-        private = filters.ChatType.PRIVATE
+        private = PRIVATE_MESSAGE
         return [
             CommandHandler("join", self.join, filters=private),
             CommandHandler("buy", self.buy, filters=private),
