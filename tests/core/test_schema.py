@@ -49,4 +49,4 @@ async def test_replicas_starting_together_migrate_once(fresh_database_url: str, 
             )
     finally:
         await engine.dispose()
-    assert versions == ["0001"]
+    assert versions == ["0002"]
