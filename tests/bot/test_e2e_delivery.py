@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from core.notifications import LEASE
-from storage.models import OutboxMessage
+from storage.models import Event, OutboxMessage
 from tests.bot.harness import ADMIN, BotHarness
 from tests.conftest import START
 
@@ -153,9 +153,16 @@ async def test_a_429_longer_than_the_lease_never_holds_a_notice_past_its_lease(h
 async def test_a_poisoned_outbox_row_is_set_aside_and_the_rest_delivered(harness: BotHarness) -> None:
     await harness.player_with_ballots(1, 1)
     await harness.player_with_ballots(2, 1)
-    async with harness.lottery.context.db.transaction() as uow:
+    async with harness.lottery.context.db.engine.connect() as connection:
+        event_id = (await connection.execute(select(Event.id))).scalar_one()
+    async with harness.lottery.context.db.transaction() as uow:  # before the draw's rows: claimed first
         await uow.outbox.add(
-            kind="carrier-pigeon", channel="telegram", recipient="1", event_id=None, player_id=None, now=START
+            kind="carrier-pigeon",
+            channel="telegram",
+            recipient="1",
+            event_id=event_id,
+            player_id=None,
+            now=START,
         )
     await harness.say(ADMIN, "/close")
     for player in (1, 2):

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from core.clock import FixedClock
 from core.notifications import RELEVANCE, Channel, NoticeKind, Outcome, Result, retry_delay
 from core.service import LotteryService
-from storage.models import OutboxMessage
+from storage.models import Event, OutboxMessage
+from tests.conftest import START
 from tests.core.players import joined_player
 
 
@@ -150,17 +151,18 @@ async def test_concurrent_claimers_never_hold_one_row_under_one_token(
 async def test_a_poisoned_row_is_quarantined_and_the_rows_behind_it_are_delivered(
     service: LotteryService,
 ) -> None:
-    async with service.context.db.transaction() as uow:
+    """Unknown kinds or channels once made every claim raise, and no notice was sent again."""
+    for telegram_id in (1, 2, 3):
+        buyer = await joined_player(service, telegram_id, paid_ballots=1)
+        await service.tickets.buy(buyer, 1)
+    async with service.context.db.engine.connect() as connection:
+        event_id = (await connection.execute(select(Event.id))).scalar_one()
+    async with service.context.db.transaction() as uow:  # queued before the draw's rows: claimed first
         for kind, channel in (("carrier-pigeon", "telegram"), ("winner", "fax")):
             await uow.outbox.add(
-                kind=kind,
-                channel=channel,
-                recipient="1",
-                event_id=None,
-                player_id=None,
-                now=service.context.clock.now(),
+                kind=kind, channel=channel, recipient="1", event_id=event_id, player_id=None, now=START
             )
-    await drawn_event(service, 3)
+    await service.closing.close_open_events()
     notices = await service.notifications.claim_due(limit=4)
     assert len(notices) == 2  # the batch's two readable rows; its two unreadable ones are set aside
     assert {n.kind for n in notices} <= {NoticeKind.WINNER, NoticeKind.RESULT}
