@@ -57,6 +57,8 @@ class Delivery:
         self.idle_seconds = idle_seconds
         # The longest one send may take before it counts as a passing failure; well under the lease.
         self.send_timeout = SEND_TIMEOUT
+        # How long a claim holds its notices; tests of several processes shorten it with send_timeout.
+        self.lease = LEASE
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -83,7 +85,7 @@ class Delivery:
 
     async def deliver_due(self) -> int:
         """Send one batch of due notices and record how each went; how many were handled."""
-        notices = await self._lottery.notifications.claim_due(limit=self._batch_size)
+        notices = await self._lottery.notifications.claim_due(limit=self._batch_size, lease=self.lease)
         if not notices:
             return 0
         sending = [asyncio.ensure_future(self._deliver(notice)) for notice in notices]
