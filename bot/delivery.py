@@ -5,6 +5,11 @@ One loop per process claims due notices in batches (several processes share the 
 AIORateLimiter), and reports each outcome. A blocked bot (403) is final for Telegram only: the
 winner's email is a notice of its own. At shutdown the batch in hand is finished, and anything
 claimed but not sent is handed back, so a restart neither loses nor repeats a message.
+
+Each send is bounded well under the claim's lease (`SEND_TIMEOUT`), so a batch is over, and its
+outcomes recorded, before another process can claim its rows. Outcomes carry the claim's fencing
+token: should recording still come too late, the database refuses it rather than overwrite the
+new owner's.
 """
 
 from __future__ import annotations
@@ -21,10 +26,19 @@ from telegram.ext import ExtBot
 from bot import replies
 from bot.mailer import Mailer, PermanentMailError
 from bot.pacing import PROACTIVE
-from core.notifications import Channel, Notice, Outcome, Result
+from core.notifications import LEASE, Channel, Notice, Outcome, Result
 from core.service import LotteryService
 
 log = logging.getLogger(__name__)
+
+# Why a bound rather than renewing the lease while sends are in flight: renewal needs a second task
+# and a transaction per renewal, and a renewal that comes late (a busy database, a paused process)
+# fails open just the same. A bound needs neither: whatever the HTTP client does (AIORateLimiter
+# sleeps through a 429's retry_after inside the call, twice), one send gives up after a quarter of
+# the lease and is retried later, so the whole batch ends, and is recorded, while it still holds its
+# rows. The price: a send that reached Telegram or the mail server but was not answered in time is
+# sent again, as after any network timeout.
+SEND_TIMEOUT = LEASE / 4
 
 
 class Delivery:
@@ -43,6 +57,10 @@ class Delivery:
         self._batch_size = batch_size
         # How long an idle loop waits before looking again; a draw in this process wakes it at once.
         self.idle_seconds = idle_seconds
+        # The longest one send may take before it counts as a passing failure; well under the lease.
+        self.send_timeout = SEND_TIMEOUT
+        # How long a claim holds its notices; tests of several processes shorten it with send_timeout.
+        self.lease = LEASE
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -69,7 +87,7 @@ class Delivery:
 
     async def deliver_due(self) -> int:
         """Send one batch of due notices and record how each went; how many were handled."""
-        notices = await self._lottery.notifications.claim_due(limit=self._batch_size)
+        notices = await self._lottery.notifications.claim_due(limit=self._batch_size, lease=self.lease)
         if not notices:
             return 0
         sending = [asyncio.ensure_future(self._deliver(notice)) for notice in notices]
@@ -92,12 +110,18 @@ class Delivery:
 
     async def _deliver(self, notice: Notice) -> Outcome:
         try:
-            if notice.channel is Channel.TELEGRAM:
-                await self._bot.send_message(
-                    chat_id=int(notice.recipient), text=replies.notice_text(notice), rate_limit_args=PROACTIVE
-                )
-            else:
-                await self._send_email(notice)
+            async with asyncio.timeout(self.send_timeout.total_seconds()):
+                if notice.channel is Channel.TELEGRAM:
+                    await self._bot.send_message(
+                        chat_id=int(notice.recipient),
+                        text=replies.notice_text(notice),
+                        rate_limit_args=PROACTIVE,
+                    )
+                else:
+                    await self._send_email(notice)
+        except TimeoutError:
+            log.warning("notice %s got no answer within %s; it will be retried", notice.id, self.send_timeout)
+            return Outcome(notice, Result.RETRY, f"no answer within {self.send_timeout}")
         except RetryAfter as flood:
             retry_after = flood.retry_after
             delay = (

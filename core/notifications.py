@@ -3,6 +3,11 @@
 The draw writes them to the outbox in its own transaction; here a sender claims a batch with a lease,
 and reports each one sent, to retry later, or undeliverable. The backoff policy lives here so every
 sender, in every process, retries the same way.
+
+Each claim carries a fencing token, and outcomes are recorded only under it: a sender that outlived
+its lease cannot record over the claim that took its rows since. A row that cannot be read (an
+unknown kind or channel, a missing event) is quarantined in the claim's own transaction, so it never
+blocks the rows behind it.
 """
 
 from __future__ import annotations
@@ -10,11 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from core.context import Context
 from core.results import EventStatus
+from storage.models import Event
+from storage.outbox import QUARANTINED, ClaimedMessage
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +58,22 @@ class Notice:
     status: EventStatus
     ballot_count: int
     winning_number: int | None
+    # The fencing token of the claim that handed out this notice; its outcome is recorded only with it.
+    claim_token: str
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    """How many notices are in each state, for an admin to see (e.g. rows set aside as unreadable)."""
+
+    pending: int = 0
+    sent: int = 0
+    failed: int = 0
+    quarantined: int = 0
+
+
+class Unreadable(ValueError):
+    """An outbox row this code cannot turn into a notice."""
 
 
 class Result(StrEnum):
@@ -82,46 +106,71 @@ class Notifications:
         self._ctx = context
 
     async def claim_due(self, *, limit: int = 100, lease: dt.timedelta = LEASE) -> list[Notice]:
-        """Take up to `limit` due notices for this sender alone until the lease runs out."""
+        """Take up to `limit` due notices for this sender alone until the lease runs out.
+
+        Rows that cannot be read are quarantined in the same transaction as the claim, so they are
+        never handed out again and the readable rows of the batch are returned as usual.
+        """
         now = self._ctx.clock.now()
+        notices = []
         async with self._ctx.db.transaction() as uow:
             claimed = await uow.outbox.claim_due(now=now, limit=limit, lease=lease)
             event_ids = {message.event_id for message in claimed if message.event_id is not None}
             events = {event_id: await uow.events.by_id(event_id) for event_id in event_ids}
-        notices = []
-        for message in claimed:
-            event = events.get(message.event_id) if message.event_id is not None else None
-            if event is None:
-                continue
-            notices.append(
-                Notice(
-                    id=message.id,
-                    kind=NoticeKind(message.kind),
-                    channel=Channel(message.channel),
-                    recipient=message.recipient,
-                    attempts=message.attempts,
-                    created_at=message.created_at,
-                    day=event.day,
-                    title=event.title,
-                    status=EventStatus(event.status),
-                    ballot_count=event.ballot_count,
-                    winning_number=event.winning_number,
-                )
-            )
+            for message in claimed:
+                try:
+                    notices.append(self._read(message, events))
+                except Unreadable as poison:
+                    log.error(
+                        "outbox row %s is unreadable and set aside (quarantined): %s", message.id, poison
+                    )
+                    await uow.outbox.quarantine(message.id, token=message.claim_token, error=str(poison))
         return notices
 
-    async def settle(self, outcomes: list[Outcome]) -> None:
-        """Record how a batch of sends went, in one transaction.
+    @staticmethod
+    def _read(message: ClaimedMessage, events: Mapping[int, Event | None]) -> Notice:
+        """The notice a claimed row describes, or `Unreadable` saying why there is none."""
+        try:
+            kind, channel = NoticeKind(message.kind), Channel(message.channel)
+        except ValueError as unknown:
+            raise Unreadable(f"unreadable row: {unknown}") from unknown
+        event = events.get(message.event_id) if message.event_id is not None else None
+        if event is None:
+            raise Unreadable(f"unreadable row: event {message.event_id} does not exist")
+        return Notice(
+            id=message.id,
+            kind=kind,
+            channel=channel,
+            recipient=message.recipient,
+            attempts=message.attempts,
+            created_at=message.created_at,
+            day=event.day,
+            title=event.title,
+            status=EventStatus(event.status),
+            ballot_count=event.ballot_count,
+            winning_number=event.winning_number,
+            claim_token=message.claim_token,
+        )
+
+    async def settle(self, outcomes: list[Outcome]) -> int:
+        """Record how a batch of sends went, in one transaction; how many outcomes were fenced off.
 
         One transaction per batch rather than per message: with SQLite's single writer, fifty
         concurrent one-row transactions queued behind each other and capped delivery at ~230/s.
         """
         if not outcomes:
-            return
+            return 0
         now = self._ctx.clock.now()
+        recorded = 0
         async with self._ctx.db.transaction() as uow:
-            delivered = [o.notice.id for o in outcomes if o.result is Result.DELIVERED]
-            await uow.outbox.mark_sent(delivered, now=now)
+            tokens = {o.notice.claim_token for o in outcomes if o.result is Result.DELIVERED}
+            for token in tokens:
+                delivered = [
+                    o.notice.id
+                    for o in outcomes
+                    if o.result is Result.DELIVERED and o.notice.claim_token == token
+                ]
+                recorded += await uow.outbox.mark_sent(delivered, token=token, now=now)
             for outcome in outcomes:
                 notice, error = outcome.notice, outcome.error
                 if outcome.result is Result.UNDELIVERABLE or (
@@ -130,33 +179,62 @@ class Notifications:
                     log.error(
                         "giving up on notice %s after %s attempt(s): %s", notice.id, notice.attempts, error
                     )
-                    await uow.outbox.give_up(notice.id, error=error)
+                    recorded += await uow.outbox.give_up(notice.id, token=notice.claim_token, error=error)
                 elif outcome.result is Result.RETRY:
                     delay = (
                         outcome.retry_after
                         if outcome.retry_after is not None
                         else retry_delay(notice.attempts)
                     )
-                    await uow.outbox.retry_later(notice.id, at=now + delay, error=error)
+                    recorded += await uow.outbox.retry_later(
+                        notice.id, token=notice.claim_token, at=now + delay, error=error
+                    )
+        return self._fenced_off(len(outcomes), recorded)
 
-    async def delivered(self, notice: Notice) -> None:
-        await self.settle([Outcome(notice, Result.DELIVERED)])
+    async def delivered(self, notice: Notice) -> int:
+        return await self.settle([Outcome(notice, Result.DELIVERED)])
 
-    async def failed(self, notice: Notice, error: str, *, retry_after: dt.timedelta | None = None) -> None:
+    async def failed(self, notice: Notice, error: str, *, retry_after: dt.timedelta | None = None) -> int:
         """A passing failure: try again after `retry_after`, or the backoff, until the notice is stale."""
-        await self.settle([Outcome(notice, Result.RETRY, error, retry_after)])
+        return await self.settle([Outcome(notice, Result.RETRY, error, retry_after)])
 
-    async def undeliverable(self, notice: Notice, error: str) -> None:
+    async def undeliverable(self, notice: Notice, error: str) -> int:
         """A permanent failure (the user blocked the bot): never try this one again."""
-        await self.settle([Outcome(notice, Result.UNDELIVERABLE, error)])
+        return await self.settle([Outcome(notice, Result.UNDELIVERABLE, error)])
 
-    async def release(self, notices: list[Notice]) -> None:
+    async def release(self, notices: list[Notice]) -> int:
         """Hand claimed notices back unsent (at shutdown), so the next sender takes them at once."""
         if not notices:
-            return
+            return 0
+        recorded = 0
         async with self._ctx.db.transaction() as uow:
             for notice in notices:
-                await uow.outbox.retry_later(notice.id, at=self._ctx.clock.now(), error="released")
+                recorded += await uow.outbox.retry_later(
+                    notice.id, token=notice.claim_token, at=self._ctx.clock.now(), error="released"
+                )
+        return self._fenced_off(len(notices), recorded)
+
+    @staticmethod
+    def _fenced_off(outcomes: int, recorded: int) -> int:
+        """Outcomes the database refused because another claim holds those rows now: worth a warning."""
+        fenced = outcomes - recorded
+        if fenced:
+            log.warning(
+                "%s outcome(s) not recorded: the lease ran out and another sender holds those notices now",
+                fenced,
+            )
+        return fenced
+
+    async def counts(self) -> OutboxCounts:
+        """How many notices are pending, sent, failed and quarantined (unreadable, set aside)."""
+        async with self._ctx.db.snapshot() as uow:
+            by_status = await uow.outbox.count_by_status()
+        return OutboxCounts(
+            pending=by_status.get("pending", 0),
+            sent=by_status.get("sent", 0),
+            failed=by_status.get("failed", 0),
+            quarantined=by_status.get(QUARANTINED, 0),
+        )
 
     async def pending(self) -> int:
         async with self._ctx.db.snapshot() as uow:

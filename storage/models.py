@@ -197,6 +197,9 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The fencing token of the claim that holds the row: an outcome is recorded only with it, so a
+    # sender whose lease ran out (and whose rows another claim took) cannot record over the new owner.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
 
 
 class StarOrder(Base):

@@ -3,11 +3,17 @@
 Senders claim due rows with a lease in one guarded UPDATE, so several processes can drain the same
 outbox without sending a row twice at once, and a sender that dies mid-way leaves rows that become
 due again when the lease runs out.
+
+Every claim stamps its rows with a fresh fencing token, and every outcome is a guarded UPDATE
+`WHERE id = … AND claim_token = :token`: a sender whose lease ran out, and whose rows another claim
+took, records nothing over the new owner. Each recording method says how many rows it changed, so
+the caller can tell how many outcomes were fenced off.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +33,10 @@ class ClaimedMessage:
     player_id: int | None
     attempts: int
     created_at: dt.datetime
+    claim_token: str
+
+
+QUARANTINED = "quarantined"
 
 
 class Outbox:
@@ -94,6 +104,8 @@ class Outbox:
         await self._session.execute(insert(OutboxMessage).from_select(columns, participants))
 
     async def claim_due(self, *, now: dt.datetime, limit: int, lease: dt.timedelta) -> list[ClaimedMessage]:
+        """Lease up to `limit` due rows to this caller alone, stamped with a token fresh to this claim."""
+        token = secrets.token_hex(16)
         free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
         # A materialized CTE is evaluated once. As `id IN (subquery)` PostgreSQL re-ran the LIMITed
         # subquery for each outer row (loops=N), and one claim took every pending row.
@@ -111,7 +123,7 @@ class Outbox:
         result = await self._session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(select(due.c.id)), OutboxMessage.status == "pending", free)
-            .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+            .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1, claim_token=token)
             .returning(
                 OutboxMessage.id,
                 OutboxMessage.kind,
@@ -121,33 +133,49 @@ class Outbox:
                 OutboxMessage.player_id,
                 OutboxMessage.attempts,
                 OutboxMessage.created_at,
+                OutboxMessage.claim_token,
             )
         )
         claimed = [ClaimedMessage(**row._mapping) for row in result.all()]
         return sorted(claimed, key=lambda message: message.id)
 
-    async def mark_sent(self, message_ids: Sequence[int], *, now: dt.datetime) -> None:
+    async def mark_sent(self, message_ids: Sequence[int], *, token: str, now: dt.datetime) -> int:
+        """Record sends under the claim `token`; how many rows that claim still held."""
         if not message_ids:
-            return
-        await self._session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(message_ids))
-            .values(status="sent", sent_at=now, claimed_until=None, last_error=None)
+            return 0
+        return await self._record(
+            message_ids, token, status="sent", sent_at=now, claimed_until=None, last_error=None
         )
 
-    async def retry_later(self, message_id: int, *, at: dt.datetime, error: str) -> None:
-        await self._session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id)
-            .values(next_attempt_at=at, claimed_until=None, last_error=error[:1000])
+    async def retry_later(self, message_id: int, *, token: str, at: dt.datetime, error: str) -> int:
+        return await self._record(
+            [message_id], token, next_attempt_at=at, claimed_until=None, last_error=error[:1000]
         )
 
-    async def give_up(self, message_id: int, *, error: str) -> None:
-        await self._session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id)
-            .values(status="failed", claimed_until=None, last_error=error[:1000])
+    async def give_up(self, message_id: int, *, token: str, error: str) -> int:
+        return await self._record(
+            [message_id], token, status="failed", claimed_until=None, last_error=error[:1000]
         )
+
+    async def quarantine(self, message_id: int, *, token: str, error: str) -> int:
+        """Set aside a row the code cannot read: never claimed again, and kept for an admin to see."""
+        return await self._record(
+            [message_id], token, status=QUARANTINED, claimed_until=None, last_error=error[:1000]
+        )
+
+    async def _record(self, message_ids: Sequence[int], token: str, **values: object) -> int:
+        """The one guarded UPDATE every outcome goes through: only the claim holding the rows wins."""
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.claim_token == token)
+            .values(claim_token=None, **values)
+            .returning(OutboxMessage.id)
+        )
+        return len(result.all())
+
+    async def count_by_status(self) -> dict[str, int]:
+        statement = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        return {status: count for status, count in (await self._session.execute(statement)).all()}
 
     async def count(self, *, status: str | None = None) -> int:
         statement = select(func.count()).select_from(OutboxMessage)

@@ -6,8 +6,12 @@ import asyncio
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
+from core.notifications import LEASE
+from storage.models import Event, OutboxMessage
 from tests.bot.harness import ADMIN, BotHarness
+from tests.conftest import START
 
 pytestmark = pytest.mark.e2e
 
@@ -133,3 +137,50 @@ async def test_smtp_down_for_three_hours_then_up_delivers_the_winner_email_once(
     harness.advance(dt.timedelta(hours=1))
     await harness.bot.delivery.deliver_due()
     assert len(smtp.messages) == 1
+
+
+async def test_a_429_longer_than_the_lease_never_holds_a_notice_past_its_lease(harness: BotHarness) -> None:
+    """AIORateLimiter sleeps through retry_after inside the call; the outbox bounds each send instead."""
+    assert harness.bot is not None
+    await harness.player_with_ballots(1, 1)
+    harness.bot.delivery.send_timeout = dt.timedelta(seconds=1)
+    harness.api.fail_next("sendMessage", 429, retry_after=int(LEASE.total_seconds()) + 80)
+    await harness.lottery.closing.close_open_events()  # no reply to race the notice for the 429
+    async with asyncio.timeout(10):  # real seconds: far less than the 200 s the rate limiter would sleep
+        while not await outbox_errors(harness, "no answer within"):  # noqa: ASYNC110 - polling the database
+            await asyncio.sleep(0.05)
+    harness.advance(dt.timedelta(minutes=1))  # still within the first claim's lease
+    await harness.api.wait_for_message(1, lambda t: "You won" in t, timeout=10)
+    texts = await harness.settle(1)
+    assert sum("You won" in t for t in texts) == 1
+
+
+async def test_a_poisoned_outbox_row_is_set_aside_and_the_rest_delivered(harness: BotHarness) -> None:
+    await harness.player_with_ballots(1, 1)
+    await harness.player_with_ballots(2, 1)
+    async with harness.lottery.context.db.engine.connect() as connection:
+        event_id = (await connection.execute(select(Event.id))).scalar_one()
+    async with harness.lottery.context.db.transaction() as uow:  # before the draw's rows: claimed first
+        await uow.outbox.add(
+            kind="carrier-pigeon",
+            channel="telegram",
+            recipient="1",
+            event_id=event_id,
+            player_id=None,
+            now=START,
+        )
+    await harness.say(ADMIN, "/close")
+    for player in (1, 2):
+        await harness.api.wait_for_message(player, lambda t: "You won" in t or "Not yours" in t)
+    async with asyncio.timeout(10):
+        while await harness.lottery.notifications.pending():  # noqa: ASYNC110 - polling the database
+            await asyncio.sleep(0.02)
+    counts = await harness.lottery.notifications.counts()
+    assert (counts.sent, counts.quarantined) == (2, 1)
+    assert await outbox_errors(harness, "carrier-pigeon")
+
+
+async def outbox_errors(harness: BotHarness, fragment: str) -> list[str]:
+    async with harness.lottery.context.db.engine.connect() as connection:
+        statement = select(OutboxMessage.last_error).where(OutboxMessage.last_error.contains(fragment))
+        return [str(error) for error in (await connection.execute(statement)).scalars()]
