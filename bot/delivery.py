@@ -33,11 +33,11 @@ log = logging.getLogger(__name__)
 
 # Why a bound rather than renewing the lease while sends are in flight: renewal needs a second task
 # and a transaction per renewal, and a renewal that comes late (a busy database, a paused process)
-# fails open just the same. A bound needs neither: whatever the HTTP client does (AIORateLimiter
-# sleeps through a 429's retry_after inside the call, twice), one send gives up after a quarter of
-# the lease and is retried later, so the whole batch ends, and is recorded, while it still holds its
-# rows. The price: a send that reached Telegram or the mail server but was not answered in time is
-# sent again, as after any network timeout.
+# fails open just the same. A bound needs neither: whatever the HTTP client or the mail server does,
+# one send gives up after a quarter of the lease and is retried later, so the whole batch ends, and is
+# recorded, while it still holds its rows. The price: a send that reached Telegram or the mail server
+# but was not answered in time is sent again, as after any network timeout. (429s are not waited out
+# inside a send at all: `bot/pacing.py` hands them straight back, and the loop below pauses.)
 SEND_TIMEOUT = LEASE / 4
 
 
@@ -63,6 +63,8 @@ class Delivery:
         self.lease = LEASE
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        # The longest `retry_after` Telegram asked for in the batch just sent: the next batch waits it out.
+        self._flood_wait = dt.timedelta(0)
 
     def wake(self) -> None:
         """New notices were queued (a draw happened): look now rather than at the next poll."""
@@ -80,7 +82,14 @@ class Delivery:
             except Exception:
                 log.exception("delivery round failed; retrying shortly")
                 sent = 0
-            if sent == 0 and not self._stopping.is_set():
+            if self._flood_wait and not self._stopping.is_set():
+                # Telegram's flood control covers the whole bot: sending the next batch now would only
+                # collect a 429 for each notice in it. A stop still ends the pause at once.
+                pause, self._flood_wait = self._flood_wait, dt.timedelta(0)
+                log.info("Telegram asked for a pause: the next batch waits %s", pause)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), timeout=pause.total_seconds())
+            elif sent == 0 and not self._stopping.is_set():
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.idle_seconds)
@@ -127,6 +136,8 @@ class Delivery:
             delay = (
                 retry_after if isinstance(retry_after, dt.timedelta) else dt.timedelta(seconds=retry_after)
             )
+            # Held at most as long as one send may take: the notice itself is due again after `delay`.
+            self._flood_wait = max(self._flood_wait, min(delay, self.send_timeout))
             return Outcome(notice, Result.RETRY, f"rate limited: {flood}", delay)
         except (Forbidden, BadRequest, PermanentMailError) as final:
             log.warning("notice %s to %s cannot be delivered: %s", notice.id, notice.channel, final)

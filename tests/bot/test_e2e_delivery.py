@@ -8,10 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from core.clock import FixedClock
 from core.notifications import LEASE
 from storage.models import Event, OutboxMessage
+from tests.bot.conftest import NOON
 from tests.bot.harness import ADMIN, BotHarness
 from tests.conftest import START
+from tests.support.bot_api import BotApiEmulator
 
 pytestmark = pytest.mark.e2e
 
@@ -140,16 +143,18 @@ async def test_smtp_down_for_three_hours_then_up_delivers_the_winner_email_once(
 
 
 async def test_a_429_longer_than_the_lease_never_holds_a_notice_past_its_lease(harness: BotHarness) -> None:
-    """AIORateLimiter sleeps through retry_after inside the call; the outbox bounds each send instead."""
+    """The send hands a 429 straight back; the outbox, not the HTTP call, waits out `retry_after`."""
     assert harness.bot is not None
     await harness.player_with_ballots(1, 1)
     harness.bot.delivery.send_timeout = dt.timedelta(seconds=1)
-    harness.api.fail_next("sendMessage", 429, retry_after=int(LEASE.total_seconds()) + 80)
+    retry_after = int(LEASE.total_seconds()) + 80
+    harness.api.fail_next("sendMessage", 429, retry_after=retry_after)
     await harness.lottery.closing.close_open_events()  # no reply to race the notice for the 429
-    async with asyncio.timeout(10):  # real seconds: far less than the 200 s the rate limiter would sleep
-        while not await outbox_errors(harness, "no answer within"):  # noqa: ASYNC110 - polling the database
+    async with asyncio.timeout(10):  # real seconds: far less than the 200 s a sleeping limiter would take
+        while not await outbox_errors(harness, "rate limited"):  # noqa: ASYNC110 - polling the database
             await asyncio.sleep(0.05)
-    harness.advance(dt.timedelta(minutes=1))  # still within the first claim's lease
+    await harness.api.assert_no_message(1, wait=1.5)  # not due again before retry_after
+    harness.advance(dt.timedelta(seconds=retry_after + 1))
     await harness.api.wait_for_message(1, lambda t: "You won" in t, timeout=10)
     texts = await harness.settle(1)
     assert sum("You won" in t for t in texts) == 1
@@ -184,3 +189,29 @@ async def outbox_errors(harness: BotHarness, fragment: str) -> list[str]:
     async with harness.lottery.context.db.engine.connect() as connection:
         statement = select(OutboxMessage.last_error).where(OutboxMessage.last_error.contains(fragment))
         return [str(error) for error in (await connection.execute(statement)).scalars()]
+
+
+async def test_after_a_429_the_next_batch_waits_out_the_pause(api: BotApiEmulator, database_url: str) -> None:
+    """Flood control covers the whole bot: the batch after a 429 waits, rather than collect more 429s."""
+    slow = BotHarness(api, None, database_url, FixedClock(NOON), messages_per_second=1)  # batches of one
+    await slow.start()
+    try:
+        for player in (1, 2, 3):
+            await slow.player_with_ballots(player, 1)
+        sent_before = len(api.calls_of("sendMessage"))
+        api.fail_next("sendMessage", 429, retry_after=3)
+        await slow.lottery.closing.close_open_events()
+        assert slow.bot is not None
+        slow.bot.delivery.wake()
+        async with asyncio.timeout(10):
+            while not await outbox_errors(slow, "rate limited"):  # noqa: ASYNC110 - polling the database
+                await asyncio.sleep(0.02)
+        loop = asyncio.get_running_loop()
+        flooded_at = loop.time()
+        async with asyncio.timeout(10):
+            while len(api.calls_of("sendMessage")) <= sent_before + 1:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+        # Paced at one a second, the next notice would go out within about a second without the pause.
+        assert loop.time() - flooded_at >= 2.0
+    finally:
+        await slow.stop()
