@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -41,6 +42,9 @@ class ReplyFirstLimiter(BaseRateLimiter[int]):
             overall_max_rate=1, overall_time_period=1 / broadcast_per_second, max_retries=0
         )
         self._reply_retry_limit = reply_retry_limit
+        # With no retries of its own, every 429 is an ERROR with a traceback in AIORateLimiter's log,
+        # though nothing failed: the outbox logs the 429 and reschedules the notice.
+        logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
     async def initialize(self) -> None:
         await self._broadcast.initialize()
