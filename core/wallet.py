@@ -11,7 +11,13 @@ import logging
 from dataclasses import replace
 
 from core.context import Context, player_of
-from core.errors import NotEnoughCredit, PaymentFailed, PaymentNotRefundable, RefundPending
+from core.errors import (
+    NotEnoughCredit,
+    PaymentFailed,
+    PaymentNotRefundable,
+    RefundPending,
+    RefundsUnavailable,
+)
 from core.results import (
     EventBallots,
     EventStatus,
@@ -100,6 +106,7 @@ class Wallet:
 
     async def refundable(self, telegram_id: int) -> list[RefundablePayment]:
         """Payments that can go back whole now: not refunded, and covered by the balance."""
+        self._refuse_unless_refundable()
         async with self._ctx.db.snapshot() as uow:
             player = await player_of(uow, telegram_id)
             payments = await uow.payments.credited_to(player.id)
@@ -120,6 +127,7 @@ class Wallet:
         The provider is never called inside a database transaction, and the credit can never be spent
         and refunded both: the debit and the payment's move to "refunding" commit together.
         """
+        self._refuse_unless_refundable()
         now = self._ctx.clock.now()
         async with self._ctx.db.transaction() as uow:
             player = await player_of(uow, telegram_id)
@@ -196,3 +204,8 @@ class Wallet:
             ledger=ledger,
             ballots=ballots,
         )
+
+    def _refuse_unless_refundable(self) -> None:
+        """Invoice payments (Stars) cannot be refunded yet: say so before any credit moves."""
+        if self._ctx.gateway.by_invoice:
+            raise RefundsUnavailable("refunds of Stars payments are not available yet")

@@ -143,6 +143,8 @@ async def check_usable(url: str) -> None:
             await connection.execute(text("CREATE TABLE lottery_write_check (id INTEGER)"))
             await transaction.rollback()
     except DBAPIError as failure:
+        if "database is locked" in str(failure.orig):
+            return  # busy (a replica migrating, a long write), not unusable: the bot waits its turn
         raise DatabaseUnusable(_explain(parsed, str(failure.orig), url)) from None
     except OSError as failure:  # refused, unreachable, unknown host, timeout
         cause = f"cannot reach {parsed.host}:{parsed.port or 'default port'} ({failure})"

@@ -69,7 +69,11 @@ class Players:
         cancelled = await self._session.execute(
             update(OutboxMessage).where(mine, OutboxMessage.status == "pending").values(status="cancelled")
         )
-        await self._session.execute(update(OutboxMessage).where(mine).values(recipient="", last_error=None))
+        # Dropping the claim token fences off a sender that claimed these rows before the erasure: its
+        # outcome (and an error quoting the address) is never written back over it.
+        await self._session.execute(
+            update(OutboxMessage).where(mine).values(recipient="", last_error=None, claim_token=None)
+        )
         return int(getattr(cancelled, "rowcount", 0))
 
     async def credit(self, player_id: int, amount: int) -> int:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core.clock import FixedClock
 from core.errors import InvalidEmail, NotRegistered
-from core.notifications import Channel
+from core.notifications import Channel, Outcome, Result
 from core.service import LotteryService
 from storage import Database
 from storage.models import Ballot, Base, LedgerEntry, OutboxMessage, Payment, Player
@@ -98,3 +98,24 @@ async def test_deletion_leaves_neither_address_nor_telegram_id_in_any_table(
                 assert email.lower() not in text.lower(), (table.name, row)
         # Ballots stay, anonymous, for the integrity of past draws.
         assert (await uow.session.execute(select(func.count()).select_from(Ballot))).scalar_one() == 2
+
+
+async def test_a_send_in_flight_at_the_deletion_records_nothing_over_the_erasure(
+    service: LotteryService, db: Database
+) -> None:
+    ann = await joined_player(service, 1, paid_ballots=1)
+    await service.players.set_email(ann, "ann@example.com")
+    await service.tickets.buy(ann, 1)
+    await service.closing.close_open_events()
+    in_flight = await service.notifications.claim_due(limit=10)
+    assert {notice.channel for notice in in_flight} == {Channel.TELEGRAM, Channel.EMAIL}
+
+    await service.players.delete(ann)
+    failing = Outcome(in_flight[0], Result.RETRY, "SMTPRecipientsRefused('ann@example.com')")
+    delivered = Outcome(in_flight[1], Result.DELIVERED)
+    fenced_off = await service.notifications.settle([failing, delivered])
+
+    assert fenced_off == 2
+    async with db.snapshot() as uow:
+        rows = (await uow.session.execute(select(OutboxMessage))).scalars().all()
+    assert {(row.status, row.recipient, row.last_error) for row in rows} == {("cancelled", "", None)}
