@@ -35,6 +35,7 @@ ADMIN_COMMANDS = [
     BotCommand("cancelevent", "Cancel a lottery, refunding ballots"),
     BotCommand("users", "Registered players"),
     BotCommand("stats", "Totals"),
+    BotCommand("outbox", "Notices waiting, sent and failed"),
 ]
 
 

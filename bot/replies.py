@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from core.notifications import Notice, NoticeKind
+from core.notifications import Notice, NoticeKind, OutboxOverview
 from core.receipts import BallotProof, TodayReceipts
 from core.results import (
     CancelResult,
@@ -365,3 +365,24 @@ def stars_paid(payment: OrderPayment) -> str:
             "the credit is yours and counts for the next lottery."
         )
     return "\n".join(lines)
+
+
+def outbox_overview(overview: OutboxOverview, *, timezone: ZoneInfo) -> str:
+    counts = overview.counts
+    lines = [
+        f"Outbox: {counts.pending} waiting, {counts.sent} sent, {counts.failed} failed, "
+        f"{counts.quarantined} set aside as unreadable, {counts.cancelled} cancelled."
+    ]
+    if overview.oldest_pending is not None:
+        since = overview.oldest_pending.astimezone(timezone).strftime("%Y-%m-%d %H:%M")
+        lines.append(f"The oldest waiting notice was queued {since}.")
+    if overview.failures:
+        lines.append("Latest failures:")
+        lines += [f"#{f.id} {f.kind} by {f.channel}: {f.error[:200]}" for f in overview.failures]
+    return "\n".join(lines)
+
+
+def requeued(count: int) -> str:
+    if count == 0:
+        return "No failed notices to send again."
+    return f"{count} failed notice(s) will be sent again now."

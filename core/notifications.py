@@ -70,6 +70,24 @@ class OutboxCounts:
     sent: int = 0
     failed: int = 0
     quarantined: int = 0
+    cancelled: int = 0
+
+
+@dataclass(frozen=True)
+class FailedNotice:
+    id: int
+    kind: str
+    channel: str
+    error: str
+
+
+@dataclass(frozen=True)
+class OutboxOverview:
+    """What an admin needs to see that nothing is stuck: totals, the oldest wait, the latest failures."""
+
+    counts: OutboxCounts
+    oldest_pending: dt.datetime | None
+    failures: tuple[FailedNotice, ...]
 
 
 class Unreadable(ValueError):
@@ -234,7 +252,26 @@ class Notifications:
             sent=by_status.get("sent", 0),
             failed=by_status.get("failed", 0),
             quarantined=by_status.get(QUARANTINED, 0),
+            cancelled=by_status.get("cancelled", 0),
         )
+
+    async def overview(self, *, failures: int = 5) -> OutboxOverview:
+        async with self._ctx.db.snapshot() as uow:
+            oldest = await uow.outbox.oldest_pending()
+            latest = await uow.outbox.failures(limit=failures)
+        return OutboxOverview(
+            counts=await self.counts(),
+            oldest_pending=oldest,
+            failures=tuple(FailedNotice(m.id, m.kind, m.channel, m.last_error or "") for m in latest),
+        )
+
+    async def requeue_failed(self) -> int:
+        """Send failed notices again, each with a fresh seven days: an admin fixed what made them fail.
+
+        Notices whose player was erased keep failing: their recipient is gone.
+        """
+        async with self._ctx.db.transaction() as uow:
+            return await uow.outbox.requeue_failed(now=self._ctx.clock.now())
 
     async def pending(self) -> int:
         async with self._ctx.db.snapshot() as uow:

@@ -173,6 +173,29 @@ class Outbox:
         )
         return len(result.all())
 
+    async def oldest_pending(self) -> dt.datetime | None:
+        statement = select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending")
+        return (await self._session.execute(statement)).scalar_one()
+
+    async def failures(self, *, limit: int) -> Sequence[OutboxMessage]:
+        statement = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "failed")
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+        return (await self._session.execute(statement)).scalars().all()
+
+    async def requeue_failed(self, *, now: dt.datetime) -> int:
+        """Failed notices become due now, with fresh attempts; erased recipients (blank) stay failed."""
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "failed", OutboxMessage.recipient != "")
+            .values(status="pending", attempts=0, next_attempt_at=now, created_at=now, claim_token=None)
+            .returning(OutboxMessage.id)
+        )
+        return len(result.all())
+
     async def count_by_status(self) -> dict[str, int]:
         statement = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         return {status: count for status, count in (await self._session.execute(statement)).all()}

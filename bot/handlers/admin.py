@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import parsing, replies
-from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply
+from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
 
-ADMIN_COMMANDS = ("close", "newevent", "editevent", "deleteevent", "cancelevent", "users", "stats")
+ADMIN_COMMANDS = ("close", "newevent", "editevent", "deleteevent", "cancelevent", "users", "stats", "outbox")
+REQUEUE = "outbox:requeue"
 
 
 class AdminHandlers(HandlerGroup):
@@ -27,14 +28,34 @@ class AdminHandlers(HandlerGroup):
             "cancelevent": self.cancel_event,
             "users": self.users,
             "stats": self.stats,
+            "outbox": self.outbox,
         }
         allowed: list[AnyHandler] = [
             CommandHandler(name, callback, filters=admins) for name, callback in commands.items()
         ]
-        return [*allowed, CommandHandler(list(ADMIN_COMMANDS), self.refuse)]
+        requeue: AnyHandler = CallbackQueryHandler(self.requeue, pattern=f"^{REQUEUE}$")
+        return [*allowed, requeue, CommandHandler(list(ADMIN_COMMANDS), self.refuse)]
 
     async def refuse(self, update: Update, context: Context) -> None:
         await reply(update, replies.NOT_ADMIN)
+
+    async def outbox(self, update: Update, context: Context) -> None:
+        overview = await self.lottery.notifications.overview()
+        failed = overview.counts.failed
+        button = InlineKeyboardButton(f"Send the {failed} failed again", callback_data=REQUEUE)
+        markup = InlineKeyboardMarkup([[button]]) if failed else None
+        await reply(update, replies.outbox_overview(overview, timezone=self.settings.timezone), markup)
+
+    async def requeue(self, update: Update, context: Context) -> None:
+        """A button carries no filter: the presser is checked here, since an old message may be forwarded."""
+        query = update.callback_query
+        assert query is not None
+        if user_id(update) not in self.settings.admin_ids:
+            await query.answer(replies.NOT_ADMIN, show_alert=True)
+            return
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        await reply(update, replies.requeued(await self.lottery.notifications.requeue_failed()))
 
     async def close(self, update: Update, context: Context) -> None:
         await reply(update, replies.draws(await self.lottery.closing.close_open_events()))
