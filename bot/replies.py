@@ -385,4 +385,6 @@ def outbox_overview(overview: OutboxOverview, *, timezone: ZoneInfo) -> str:
 def requeued(count: int) -> str:
     if count == 0:
         return "No failed notices to send again."
-    return f"{count} failed notice(s) will be sent again now."
+    if count == 1:
+        return "1 failed notice will be sent again now."
+    return f"{count} failed notices will be sent again now."

@@ -37,7 +37,7 @@ async def test_an_admin_sees_a_failed_notice_and_sends_it_again(harness: BotHarn
 
     api.unblock_user(1)
     answer = await harness.press(ADMIN, data, message_id=api.sent_messages(ADMIN)[-1]["message_id"])
-    assert answer["text"] == "1 failed notice(s) will be sent again now."
+    assert answer["text"] == "1 failed notice will be sent again now."
     won = await api.wait_for_message(1, lambda t: "You won" in t)
     assert "#1" in won["text"]
     assert "0 failed" in await harness.say(ADMIN, "/outbox")
