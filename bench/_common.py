@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import itertools
 import re
 import resource
 import secrets
@@ -21,6 +22,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+
+from telegram import Bot, Update
 
 from storage import create_engine
 from storage.schema import upgrade
@@ -280,3 +283,24 @@ async def temp_database_url(name: str, server_url: str | None = None) -> AsyncIt
         async with admin.connect() as connection:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         await admin.dispose()
+
+
+_update_ids = itertools.count(1)
+
+
+def command_update(bot: Bot, user_id: int, text: str, *, at: dt.datetime) -> Update:
+    """A private-chat command message as Telegram sends it: with the `bot_command` entity PTB needs."""
+    word = text.split()[0]
+    update_id = next(_update_ids)
+    data = {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(at.timestamp()),
+            "chat": {"id": user_id, "type": "private", "first_name": f"P{user_id}"},
+            "from": {"id": user_id, "is_bot": False, "first_name": f"P{user_id}"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(word)}],
+        },
+    }
+    return Update.de_json(data, bot)

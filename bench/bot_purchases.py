@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import itertools
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -32,7 +31,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CommandHandler, ContextTypes
 
-from bench._common import Outcome, median, print_table, sqlite_url, temp_database
+from bench._common import Outcome, command_update, median, print_table, sqlite_url, temp_database
 from bot.app import LotteryBot
 from bot.handlers.guards import Throttle
 from bot.settings import Settings, load_settings
@@ -58,7 +57,6 @@ GOAL_PER_SECOND = 1_000.0
 MESSAGES_PER_SECOND = 100_000.0
 LIMITED_RATE = 1_000.0
 
-_ids = itertools.count(1)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
@@ -67,28 +65,12 @@ def players() -> list[int]:
     return [FIRST_TELEGRAM_ID + offset for offset in range(PLAYERS)]
 
 
-def command_update(bot: Bot, user_id: int, text: str) -> Update:
-    """A private-chat command message as Telegram sends it: with the `bot_command` entity PTB needs."""
-    word = text.split()[0]
-    update_id = next(_ids)
-    data = {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": int(NOW.timestamp()),
-            "chat": {"id": user_id, "type": "private", "first_name": f"P{user_id}"},
-            "from": {"id": user_id, "is_bot": False, "first_name": f"P{user_id}"},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(word)}],
-        },
-    }
-    return Update.de_json(data, bot)
-
-
 def buy_updates(bot: Bot, count: int, offset: int) -> list[Update]:
     """`/buy 1` from the players in turn, parsed before the clock starts (the Updater's work, not ours)."""
     ids = players()
-    return [command_update(bot, ids[index % PLAYERS], "/buy 1") for index in range(offset, offset + count)]
+    return [
+        command_update(bot, ids[index % PLAYERS], "/buy 1", at=NOW) for index in range(offset, offset + count)
+    ]
 
 
 async def drive(application: AnyApplication, updates: Sequence[Update]) -> float:
@@ -118,7 +100,7 @@ def bench_settings(database_url: str) -> Settings:
 
 async def say(bot: LotteryBot, request: RecordingRequest, user_id: int, text: str) -> str:
     """One command through the bot and the reply it sent, to check set-up steps really happened."""
-    await bot.application.process_update(command_update(bot.application.bot, user_id, text))
+    await bot.application.process_update(command_update(bot.application.bot, user_id, text, at=NOW))
     return request.texts(user_id)[-1]
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from bench._common import (
     DEFAULT_ROUNDS,
     Outcome,
     Sample,
+    command_update,
     interleaved,
     median,
     print_table,
@@ -62,7 +62,6 @@ COMMANDS = (
 )
 BASELINE = "baseline: one sendMessage"
 
-_ids = itertools.count(1)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
@@ -80,24 +79,6 @@ class Plan:
 
     def ids(self) -> list[int]:
         return [FIRST_TELEGRAM_ID + offset for offset in range(self.players)]
-
-
-def command_update(bot: Bot, user_id: int, text: str) -> Update:
-    """A private-chat command as Telegram sends it, with the `bot_command` entity PTB needs."""
-    word = text.split()[0]
-    update_id = next(_ids)
-    data = {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": int(NOW.timestamp()),
-            "chat": {"id": user_id, "type": "private", "first_name": f"P{user_id}"},
-            "from": {"id": user_id, "is_bot": False, "first_name": f"P{user_id}"},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(word)}],
-        },
-    }
-    return Update.de_json(data, bot)
 
 
 def bench_settings(database_url: str) -> Settings:
@@ -125,7 +106,7 @@ async def drive(application: AnyApplication, updates: Sequence[Update]) -> None:
 def updates_for(bot: Bot, plan: Plan, text: str) -> list[Update]:
     """Parsed before the clock starts: parsing is the Updater's work, not the handler's."""
     ids = plan.ids()
-    return [command_update(bot, ids[index % len(ids)], text) for index in range(plan.updates)]
+    return [command_update(bot, ids[index % len(ids)], text, at=NOW) for index in range(plan.updates)]
 
 
 def check_replies(request: RecordingRequest, since: int, expected: int, text: str) -> None:
@@ -160,7 +141,7 @@ async def set_up_players(bot: LotteryBot, plan: Plan) -> None:
     application = bot.application
     for user_id in plan.ids():
         for text in ("/start", "/join", f"/pay {min(credit, 100)}"):
-            await application.process_update(command_update(application.bot, user_id, text))
+            await application.process_update(command_update(application.bot, user_id, text, at=NOW))
 
 
 async def measure(database_url: str, plan: Plan) -> dict[str, list[Sample]]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench import commands
-from bench._common import temp_database_url
+from bench._common import command_update, temp_database_url
 from bot.app import LotteryBot
 from bot.handlers.guards import Throttle
 from bot.settings import load_settings
@@ -93,7 +93,9 @@ async def capture(url: str) -> list[tuple[str, str]]:
             application = bot.application
             for user_id in (commands.FIRST_TELEGRAM_ID, ADMIN):
                 for text in ("/start", "/join", "/pay 3", "/buy 2"):
-                    await application.process_update(commands.command_update(application.bot, user_id, text))
+                    await application.process_update(
+                        command_update(application.bot, user_id, text, at=commands.NOW)
+                    )
             steps: list[tuple[str, Callable[[], Any]]] = [
                 (text, _command(bot, user_id, text))
                 for user_id, text in (
@@ -128,7 +130,7 @@ def _settings(url: str) -> dict[str, Any]:
 
 def _command(bot: LotteryBot, user_id: int, text: str) -> Callable[[], Any]:
     application = bot.application
-    return lambda: application.process_update(commands.command_update(application.bot, user_id, text))
+    return lambda: application.process_update(command_update(application.bot, user_id, text, at=commands.NOW))
 
 
 async def run() -> list[Plan]:
