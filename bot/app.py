@@ -24,9 +24,12 @@ from bot.handlers.admin import AdminHandlers
 from bot.handlers.base import Context, reply
 from bot.handlers.fallback import Fallbacks
 from bot.handlers.guards import Guards, Throttle
+from bot.handlers.language import GROUP as LANGUAGE_GROUP
+from bot.handlers.language import LanguageHandlers
 from bot.handlers.money import MoneyHandlers
 from bot.handlers.players import PlayerHandlers
 from bot.handlers.tickets import TicketHandlers
+from bot.i18n import shipped
 from bot.mailer import Mailer, SmtpMailer
 from bot.pacing import ReplyFirstLimiter
 from bot.parsing import BadInput
@@ -78,6 +81,7 @@ class LotteryBot:
             .rate_limiter(ReplyFirstLimiter(broadcast_per_second=settings.messages_per_second))
             .build()
         )
+        application.add_handlers(LanguageHandlers(shipped()).handlers(), group=LANGUAGE_GROUP)
         commands = [c.command for c in (*PLAYER_COMMANDS, *ADMIN_COMMANDS)]
         application.add_handlers(Guards(throttle, commands=commands).by_group())
         groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, AdminHandlers]

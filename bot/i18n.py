@@ -1,5 +1,11 @@
 """Which language a player reads, and the gettext catalogue that speaks it.
 
+Replies are written with `_()`, `ngettext()` and `pgettext()` from this module, which speak the language
+made active for the update being handled (a `ContextVar`, as Django's `translation.override` does): each
+update is handled in its own task, so one player's language never leaks into another's reply, and the
+render functions need no translator parameter threaded through every call. Code that speaks to someone
+outside an update (delivery, emails) wraps the rendering in `with speaking(translator):`.
+
 Catalogues are the `.po` sources under `bot/locales/<language>/LC_MESSAGES/messages.po`, read once at
 start-up with Babel and compiled in memory: no `.mo` binaries are kept in the repository or built by a
 separate step, so a checkout, `pip install .` and the Docker image all run the translations the tests
@@ -8,8 +14,11 @@ checked. Reading both shipped catalogues takes a few milliseconds, once per proc
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,3 +99,48 @@ class Catalogues:
 
     def __iter__(self) -> Iterator[Translator]:
         return iter(self._translators.values())
+
+
+@functools.cache
+def shipped() -> Catalogues:
+    """The catalogues in this package, read once per process on first use."""
+    return Catalogues()
+
+
+_active: ContextVar[Translator | None] = ContextVar("translator", default=None)
+
+
+def active() -> Translator:
+    """The language of whoever is being answered now; English outside any update."""
+    return _active.get() or shipped().translator(None)
+
+
+def activate(translator: Translator) -> None:
+    """Speak `translator`'s language for the rest of the current task (one update's handling)."""
+    _active.set(translator)
+
+
+@contextmanager
+def speaking(translator: Translator) -> Iterator[Translator]:
+    """Speak `translator`'s language inside the block only: a notice, an email, a test."""
+    token = _active.set(translator)
+    try:
+        yield translator
+    finally:
+        _active.reset(token)
+
+
+def _(message: str) -> str:
+    return active().gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return active().ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    return active().pgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return active().npgettext(context, singular, plural, n)

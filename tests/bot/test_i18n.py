@@ -197,3 +197,20 @@ def test_catalogues_are_read_from_po_sources_only() -> None:
     """The README promises no compiled `.mo` files: what runs is what the tests above checked."""
     assert not list(LOCALES_DIR.rglob("*.mo"))
     assert set(CATALOGUES.languages) == {"en", "ru"}
+
+
+def test_the_active_language_is_the_one_spoken_inside_the_block_only() -> None:
+    """`_()` speaks the translator made active, and leaves the outer language as it was."""
+    from bot.i18n import _, active, speaking
+
+    russian = CATALOGUES.translator("ru")
+    english = CATALOGUES.translator("en")
+    entry = next(m for m in _catalogue("ru") if isinstance(m.id, str) and m.id and not m.context and m.string)
+    message, translated = str(entry.id), str(entry.string)
+    assert translated != message
+    with speaking(russian):
+        assert _(message) == translated
+        with speaking(english):
+            assert _(message) == message
+        assert active() is russian
+    assert _(message) == message
