@@ -1,0 +1,86 @@
+"""Draw records: frozen once per event, drawn once per record, each by a guarded statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialects import insert_ignoring_conflicts
+from storage.models import DrawRecord
+
+
+class DrawRecords:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add_frozen(self, **values: object) -> bool:
+        """Store an event's frozen record; False when the event already has one."""
+        statement = insert_ignoring_conflicts(
+            self._session,
+            DrawRecord,
+            values={**values, "state": "frozen", "attempts": 0},
+            conflict_columns=["event_id"],
+        ).returning(DrawRecord.event_id)
+        return (await self._session.execute(statement)).first() is not None
+
+    async def of_event(self, event_id: int) -> DrawRecord | None:
+        return await self._session.get(DrawRecord, event_id)
+
+    async def on_day(self, day: dt.date) -> DrawRecord | None:
+        return (await self._session.scalars(select(DrawRecord).where(DrawRecord.day == day))).first()
+
+    async def latest_before(self, day: dt.date) -> DrawRecord | None:
+        """The record a new day's record links to: the latest one of an earlier day."""
+        statement = select(DrawRecord).where(DrawRecord.day < day).order_by(DrawRecord.day.desc()).limit(1)
+        return (await self._session.scalars(statement)).first()
+
+    async def due(self, *, now: dt.datetime) -> Sequence[int]:
+        """Frozen records whose randomness may exist by now, oldest first."""
+        statement = (
+            select(DrawRecord.event_id)
+            .where(DrawRecord.state == "frozen", DrawRecord.draw_after <= now)
+            .order_by(DrawRecord.day)
+        )
+        return (await self._session.scalars(statement)).all()
+
+    async def waiting(self) -> Sequence[DrawRecord]:
+        statement = select(DrawRecord).where(DrawRecord.state == "frozen").order_by(DrawRecord.day)
+        return (await self._session.scalars(statement)).all()
+
+    async def claim_draw(
+        self,
+        event_id: int,
+        *,
+        signature: str,
+        randomness: str,
+        seed: str,
+        winning_number: int,
+        now: dt.datetime,
+    ) -> bool:
+        """frozen → drawn, once: True only for the one caller whose result is stored."""
+        result = await self._session.execute(
+            update(DrawRecord)
+            .where(DrawRecord.event_id == event_id, DrawRecord.state == "frozen")
+            .values(
+                state="drawn",
+                signature=signature,
+                randomness=randomness,
+                seed=seed,
+                winning_number=winning_number,
+                drawn_at=now,
+                last_error=None,
+            )
+            .returning(DrawRecord.event_id)
+        )
+        return result.first() is not None
+
+    async def note_wait(self, event_id: int, *, error: str) -> None:
+        """Why a draw is still waiting (beacon unreachable, mirrors disagree), for an admin to see."""
+        await self._session.execute(
+            update(DrawRecord)
+            .where(DrawRecord.event_id == event_id, DrawRecord.state == "frozen")
+            .values(attempts=DrawRecord.attempts + 1, last_error=error[:1000])
+        )
