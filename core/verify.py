@@ -1,6 +1,6 @@
 """Check a lottery draw record with nothing but Python's standard library.
 
-    python -m core.verify RECORD.json [NEXT_DAY_RECORD.json ...]
+    python -m core.verify RECORD.json [NEXT_DAY_RECORD.json ...]  (or a record's JSON, as /verify gives it)
     python -m core.verify proof PROOF.json      (or the proof's JSON itself, as the bot's /proof gives it)
 
 For each record: its record_hash is the hash of its frozen part (what was announced at close); the
@@ -240,12 +240,14 @@ def main(paths: list[str]) -> int:
         return 2
     previous = None
     failed = False
-    for path in paths:
+    for number, path in enumerate(paths, start=1):
+        inline = path.lstrip().startswith("{")
         try:
-            record = json.loads(_read(path))
+            record = json.loads(path if inline else _read(path))
             found = problems(record, previous)
         except (OSError, ValueError) as exc:
             record, found = None, [f"unreadable record: {exc}"]
+        path = f"record {number}" if inline else path
         for problem in found:
             print(f"{path}: FAIL {problem}")
         if not found:
