@@ -44,5 +44,7 @@ def test_local_mode_and_a_results_channel() -> None:
     ],
 )
 def test_bad_draw_settings_name_the_variable(overrides: dict[str, object], message: str) -> None:
-    with pytest.raises(ConfigurationError, match=message):
-        load_settings(telegram_bot_token="1:abc", _env_file=None, **overrides)
+    values: dict[str, object] = {"telegram_bot_token": "1:abc", "_env_file": None} | overrides
+    with pytest.raises(ConfigurationError, match=message) as problem:
+        load_settings(require_token=True, **values)
+    assert "\n" not in str(problem.value)
