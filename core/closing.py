@@ -120,7 +120,7 @@ class Closing:
                 await uow.outbox.add_for_participants(kind="result", event_id=event_id, now=now)
                 log.info("closed the event of %s with no ballots", day)
                 return DrawResult(event_id, day, 0, None, None)
-            leaves = hashed_leaves(event_id, list(await uow.ballots.all_receipts(event_id=event_id)))
+            leaves = hashed_leaves(event_id, await uow.records.leaf_inputs(event_id))
             if len(leaves) != ballot_count:
                 raise RuntimeError(f"event {event_id} counts {ballot_count} ballots but stores {len(leaves)}")
             record = await self._frozen_record(uow, event_id, day, ballot_count, merkle.root(leaves), now)
@@ -179,7 +179,10 @@ class Closing:
             "previous_record_hash": values["previous_record_hash"],
         }
         values["record_hash"] = frozen_hash(public)
-        await uow.records.add_frozen(**values)
+        if not await uow.records.add_frozen(**values):
+            # Only the caller that won open → closed gets here: a record already there is a damaged
+            # database, and the close rolls back rather than draw from a record it did not make.
+            raise RuntimeError(f"event {event_id} already has a draw record")
         record = await uow.records.of_event(event_id)
         assert record is not None
         return record

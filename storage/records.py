@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,29 @@ from storage.models import DrawRecord
 class DrawRecords:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def leaf_inputs(self, event_id: int) -> Sequence[tuple[int, str | None]]:
+        """(number, receipt) of every ballot in number order, in this transaction, on the driver's fast path.
+
+        The freeze reads up to millions of rows: through SQLAlchemy's result machinery 1,000,000 rows
+        took several seconds; one driver-level fetch on the same connection (so the same transaction)
+        costs about what plain sqlite3 does.
+        """
+        connection = await self._session.connection()
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        if connection.dialect.name == "postgresql":
+            rows = await driver.fetch(
+                "SELECT number, receipt FROM ballots WHERE event_id = $1 ORDER BY number", event_id
+            )
+            return [(row[0], row[1]) for row in rows]
+        cursor = await driver.execute(
+            "SELECT number, receipt FROM ballots WHERE event_id = ? ORDER BY number", (event_id,)
+        )
+        try:
+            return list(await cursor.fetchall())
+        finally:
+            await cursor.close()
 
     async def add_frozen(self, **values: object) -> bool:
         """Store an event's frozen record; False when the event already has one."""
