@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from core.beacon import DEFAULT_URLS, DrandBeacon, DrawPolicy
+from core.beacon import DEFAULT_URLS, QUICKNET_PERIOD, DrandBeacon, DrawPolicy
 from core.gateway import DummyGateway, PaymentGateway, StarsGateway
 from core.rules import LotteryRules
 
@@ -135,6 +135,14 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_currency(cls, value: str) -> str:
         return value.upper()
+
+    @model_validator(mode="after")
+    def _round_r_lies_ahead(self) -> Settings:
+        """Round R must be published after the freeze: with less than one quicknet period of margin it
+        could already exist when the ballots are frozen, and whoever froze them could have seen it."""
+        if self.draw_beacon is DrawBeaconKind.DRAND and self.draw_beacon_delay < QUICKNET_PERIOD:
+            raise ValueError(f"DRAW_BEACON_DELAY must be at least {QUICKNET_PERIOD} s with DRAW_BEACON=drand")
+        return self
 
     @model_validator(mode="after")
     def _stars_are_xtr(self) -> Settings:

@@ -41,6 +41,7 @@ def test_local_mode_and_a_results_channel() -> None:
         ({"draw_beacon_urls": " , "}, "DRAW_BEACON_URLS is invalid"),
         ({"draw_beacon_delay": "-1"}, "DRAW_BEACON_DELAY is invalid"),
         ({"results_channel_id": "news"}, "RESULTS_CHANNEL_ID is invalid"),
+        ({"draw_beacon_delay": "2"}, "configuration is invalid: DRAW_BEACON_DELAY must be at least 3 s"),
     ],
 )
 def test_bad_draw_settings_name_the_variable(overrides: dict[str, object], message: str) -> None:

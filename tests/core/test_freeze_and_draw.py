@@ -79,6 +79,10 @@ async def test_the_close_freezes_and_announces_before_round_r_then_draws_once_r_
     assert not record.drawn
     assert (record.ballot_count, record.round, record.delay) == (5, expected_round, 30)
     assert record.record_hash == verify.record_hash(record.as_json())
+    # A holder's /proof leads to the root in the record.
+    proof = await drand.receipts.proof(1, 2, MAY_1)
+    assert proof.root == record.root
+    assert proof.ballot_count == record.ballot_count
     # Announced in the freeze's own transaction: to both participants and the results channel.
     assert await kinds(db, frozen.event_id) == [("frozen", str(CHANNEL)), ("frozen", "1"), ("frozen", "2")]
     info = await drand.closing.winner_on(MAY_1)
@@ -237,3 +241,25 @@ async def test_the_local_commit_reveal_publishes_a_commitment_at_freeze_and_reve
     assert revealed is not None
     assert revealed.winning_number == drawn.winning_number
     assert verify.problems(revealed.as_json(), None) == []
+
+
+async def test_a_day_without_ballots_closes_with_no_record_and_the_chain_skips_it(
+    drand: LotteryService, clock: FixedClock
+) -> None:
+    await sold(drand, (1, 1))
+    clock.advance(dt.timedelta(days=1))
+    await drand.tickets.join(1)  # May 2: joined, no ballots
+    clock.advance(dt.timedelta(days=1))
+    await sold(drand, (1, 1))
+    clock.advance(dt.timedelta(days=1))
+    await drand.closing.close_due_events()
+    clock.advance(dt.timedelta(minutes=1))
+    await drand.closing.close_due_events()
+
+    first = await drand.closing.record_on(MAY_1)
+    assert await drand.closing.record_on(MAY_1 + dt.timedelta(days=1)) is None
+    third = await drand.closing.record_on(MAY_1 + dt.timedelta(days=2))
+    assert first is not None
+    assert third is not None
+    assert third.previous_record_hash == first.record_hash
+    assert verify.problems(third.as_json(), first.as_json()) == []
