@@ -112,6 +112,7 @@ class Closing:
     async def freeze(self, event_id: int, now: dt.datetime) -> DrawResult | None:
         """open → closed, with the frozen record stored (and queued for announcement) in one transaction."""
         async with self._ctx.db.transaction() as uow:
+            await uow.records.lock_chain()
             claimed = await uow.events.claim_close(event_id, now=now)
             if claimed is None:
                 return None

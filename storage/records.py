@@ -12,10 +12,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.dialects import insert_ignoring_conflicts
 from storage.models import DrawRecord
 
+CHAIN_LOCK = 7_253_008  # an arbitrary advisory-lock key of this project (storage.schema uses 7_253_001)
+
 
 class DrawRecords:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def lock_chain(self) -> None:
+        """Freezes one at a time, so each links to the one before it and the chain never forks.
+
+        SQLite's writers are one at a time already (BEGIN IMMEDIATE), and closers freeze in day order.
+        On PostgreSQL two freezes of different days in flight at once could each read the same
+        previous record; a transaction-scoped advisory lock makes the second wait for the first's
+        commit, whatever order its callers freeze in.
+        """
+        connection = await self._session.connection()
+        if connection.dialect.name == "postgresql":
+            await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})")
 
     async def leaf_inputs(self, event_id: int) -> Sequence[tuple[int, str | None]]:
         """(number, receipt) of every ballot in number order, in this transaction, on the driver's fast path.

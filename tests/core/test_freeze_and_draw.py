@@ -263,3 +263,42 @@ async def test_a_day_without_ballots_closes_with_no_record_and_the_chain_skips_i
     assert third is not None
     assert third.previous_record_hash == first.record_hash
     assert verify.problems(third.as_json(), first.as_json()) == []
+
+
+async def test_two_closers_catching_up_at_once_keep_one_unbroken_chain(
+    rules: LotteryRules,
+    clock: FixedClock,
+    mirrors: tuple[FakeDrand, FakeDrand],
+    database_url: str,
+) -> None:
+    services = [drand_service(Database.from_url(database_url), rules, clock, mirrors) for _ in range(2)]
+    try:
+        days = [MAY_1 + dt.timedelta(days=n) for n in range(6)]
+        for _ in days:
+            await sold(services[0], (1, 1))
+            clock.advance(dt.timedelta(days=1))
+        await asyncio.gather(*(s.closing.close_due_events() for s in services))
+        records = [await services[0].closing.record_on(day) for day in days]
+        documents = [r.as_json() for r in records if r is not None]
+        assert len(documents) == len(days)
+        assert documents[0]["previous_record_hash"] is None
+        for previous, record in itertools.pairwise(documents):
+            assert record["previous_record_hash"] == previous["record_hash"]
+    finally:
+        for service in services:
+            await service.close()
+
+
+async def test_a_drand_record_never_falls_back_to_local_randomness(
+    drand: LotteryService, db: Database, rules: LotteryRules, clock: FixedClock
+) -> None:
+    await sold(drand, (1, 2))
+    await drand.closing.close_open_events()
+    clock.advance(dt.timedelta(minutes=1))
+    # The operator restarts with DRAW_BEACON=local: the frozen drand record still waits for drand.
+    local = LotteryService(db, rules=rules, clock=clock, draws=DrawPolicy())
+    assert await local.closing.close_due_events() == []
+    [waiting] = await local.closing.waiting()
+    assert (waiting.beacon, waiting.randomness, waiting.attempts) == ("drand", None, 1)
+    [drawn] = await drand.closing.draw_due()
+    assert drawn.winning_number in (1, 2)
