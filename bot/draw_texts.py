@@ -30,7 +30,21 @@ def _source(record: PublicRecord) -> str:
 
 
 def frozen_notice(record: PublicRecord) -> str:
-    """The frozen record, announced before its randomness exists."""
+    """The frozen record, announced before its randomness exists.
+
+    A notice held up past the draw (a Telegram outage) no longer says the randomness is unknown.
+    """
+    if record.drawn:
+        return _(
+            "The lottery of {day} was closed with {count} ballots frozen (Merkle root {root}, "
+            "record hash {hash}) and has been drawn from {source}. Check it yourself: /verify {day}"
+        ).format(
+            day=record.day.isoformat(),
+            count=record.ballot_count,
+            root=record.root,
+            hash=record.record_hash,
+            source=_source(record),
+        )
     return _(
         "The lottery of {day} is closed: {count} ballots are frozen.\n"
         "Merkle root: {root}\n"
