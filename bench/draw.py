@@ -1,12 +1,13 @@
-"""Closing an event of 1,000,000 ballots: time and memory, against the naive draw in the same run.
+"""Drawing an event of 1,000,000 ballots: time and memory, against the naive draw in the same run.
 
-The draw must not grow with the number of ballots: `close_event` derives the winning number from the
-seed and the ballot count, then finds its owner by the `(event, number)` index. The baseline is what
+The draw must not grow with the number of ballots: `closing.draw` (the step after the freeze, which
+bench.verifiable_draw measures) derives the winning number from the frozen record's seed and ballot
+count, then finds its owner by the `(event, number)` index. The baseline is what
 that design avoids, loading every ballot id into Python and picking one with `secrets.choice`.
 
 The ballots are written by bulk SQL straight into the migrated schema (a recursive CTE), not through
 the purchase use case, which would take over an hour at its rate. Between repeats the event is put back
-to 'open' and its outbox rows removed, so every repeat closes the same event from the same state.
+to 'frozen' and its outbox rows removed, so every repeat draws the same event from the same state.
 
 Run from the project root: `python -m bench.draw` (`--participants N` spreads the ballots over N
 joined players, which also makes the close queue N-1 result notifications).
@@ -98,13 +99,16 @@ def populate(path: Path, participants: int) -> float:
 
 
 def reopen(path: Path) -> None:
-    """Undo a close, so the next repeat starts from the same open event and an empty outbox."""
+    """Undo a draw, so the next repeat starts from the same frozen record and an empty outbox."""
     connection = sqlite3.connect(path)
     try:
         with connection:
             connection.execute(
-                "UPDATE events SET status = 'open', closed_at = NULL, draw_seed = NULL, "
-                "winning_number = NULL, winner_player_id = NULL WHERE id = ?",
+                "UPDATE events SET winning_number = NULL, winner_player_id = NULL WHERE id = ?", (EVENT_ID,)
+            )
+            connection.execute(
+                "UPDATE draw_records SET state = 'frozen', signature = NULL, randomness = NULL, seed = NULL, "
+                "winning_number = NULL, drawn_at = NULL WHERE event_id = ?",
                 (EVENT_ID,),
             )
             connection.execute("DELETE FROM outbox WHERE event_id = ?", (EVENT_ID,))
@@ -114,9 +118,9 @@ def reopen(path: Path) -> None:
 
 async def close(service: LotteryService) -> DrawResult:
     """The figure: one call of the use case, checked to have drawn among all the ballots."""
-    result = await service.closing.close_event(EVENT_ID, NOW)
+    result = await service.closing.draw(EVENT_ID, NOW)
     if result is None or result.ballot_count != BALLOTS or result.winning_number is None:
-        raise RuntimeError(f"close_event did not draw among all {BALLOTS:,} ballots: {result}")
+        raise RuntimeError(f"the draw did not draw among all {BALLOTS:,} ballots: {result}")
     return result
 
 
@@ -173,7 +177,7 @@ def verdict(core: Measured, naive: Measured) -> list[Outcome]:
     core_rss, naive_rss = max(core.rss_growth), max(naive.rss_growth)
     return [
         Outcome(
-            figure=f"close_event time (median of {CLOSE_REPEATS})",
+            figure=f"draw time (median of {CLOSE_REPEATS})",
             measured=milliseconds(core.median_seconds),
             baseline=f"{milliseconds(naive.median_seconds)} naive load-all + secrets.choice",
             ratio=core.median_seconds / naive.median_seconds,
@@ -181,7 +185,7 @@ def verdict(core: Measured, naive: Measured) -> list[Outcome]:
             passed=core.median_seconds < GOAL_SECONDS,
         ),
         Outcome(
-            figure="close_event tracemalloc peak",
+            figure="draw tracemalloc peak",
             measured=megabytes(core.traced_peak),
             baseline=f"{megabytes(naive.traced_peak)} naive",
             ratio=core.traced_peak / naive.traced_peak,
@@ -189,7 +193,7 @@ def verdict(core: Measured, naive: Measured) -> list[Outcome]:
             passed=core.traced_peak < GOAL_BYTES,
         ),
         Outcome(
-            figure=f"close_event RSS growth (worst of {CLOSE_REPEATS})",
+            figure=f"draw RSS growth (worst of {CLOSE_REPEATS})",
             measured=megabytes(core_rss),
             baseline=f"{megabytes(naive_rss)} naive",
             ratio=core_rss / naive_rss if naive_rss else None,
@@ -214,13 +218,14 @@ async def run(participants: int) -> list[Outcome]:
         service = LotteryService(db, rules=LotteryRules(), clock=FixedClock(NOW))
         try:
             await service.closing.winner_on(DAY)  # connect, set the pragmas, fill SQLAlchemy's caches
+            await service.closing.freeze(EVENT_ID, NOW)  # once: the figure is the draw that follows
             core = await measure_close(service, path)
             naive = await measure_naive(db)
         finally:
             await db.dispose()
-    print(f"close_event seconds: {', '.join(f'{s:.4f}' for s in core.seconds)}")
+    print(f"draw seconds: {', '.join(f'{s:.4f}' for s in core.seconds)}")
     print(f"naive pick seconds:  {', '.join(f'{s:.3f}' for s in naive.seconds)}")
-    print(f"close_event RSS growth (MB): {', '.join(f'{g / MB:.1f}' for g in core.rss_growth)}")
+    print(f"draw RSS growth (MB): {', '.join(f'{g / MB:.1f}' for g in core.rss_growth)}")
     print(f"naive pick RSS growth (MB):  {', '.join(f'{g / MB:.1f}' for g in naive.rss_growth)}")
     return verdict(core, naive)
 

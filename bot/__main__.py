@@ -78,7 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         print("lottery-bot: the database schema is up to date")
         return 0
     lottery = LotteryService.connect(
-        settings.database_url, rules=settings.lottery_rules(), gateway=settings.payment_gateway()
+        settings.database_url,
+        rules=settings.lottery_rules(),
+        gateway=settings.payment_gateway(),
+        draws=settings.draw_policy(),
     )
     try:
         LotteryBot(settings, lottery).run()

@@ -22,6 +22,7 @@ from bot.delivery import Delivery
 from bot.errors import APOLOGY, explain
 from bot.handlers.admin import AdminHandlers
 from bot.handlers.base import Context, reply
+from bot.handlers.draws import DrawHandlers
 from bot.handlers.fallback import Fallbacks
 from bot.handlers.guards import Guards, Throttle
 from bot.handlers.language import GROUP as LANGUAGE_GROUP
@@ -84,7 +85,7 @@ class LotteryBot:
         application.add_handlers(LanguageHandlers(shipped()).handlers(), group=LANGUAGE_GROUP)
         commands = [c.command for c in (*PLAYER_COMMANDS, *ADMIN_COMMANDS)]
         application.add_handlers(Guards(throttle, commands=commands).by_group())
-        groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, AdminHandlers]
+        groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, AdminHandlers, DrawHandlers]
         regular = [h for group in groups for h in group(self.lottery, settings).handlers()]
         application.add_handlers([*regular, *Fallbacks().handlers()], group=0)
         application.add_error_handler(self._on_error)

@@ -23,6 +23,7 @@ PLAYER_COMMANDS = [
     BotCommand("refund", "Refund an unused payment"),
     BotCommand("events", "Lotteries around today"),
     BotCommand("winner", "Winning ballot of a day"),
+    BotCommand("verify", "The public draw record of a day, to check"),
     BotCommand("help", "What the bot can do"),
     BotCommand("deleteme", "Delete your data"),
 ]
@@ -36,6 +37,7 @@ ADMIN_COMMANDS = [
     BotCommand("users", "Registered players"),
     BotCommand("stats", "Totals"),
     BotCommand("outbox", "Notices waiting, sent and failed"),
+    BotCommand("exportrecord", "A day's draw record as a JSON file"),
 ]
 
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
+from bot import draw_texts
 from core.notifications import Notice, NoticeKind, OutboxOverview
 from core.receipts import BallotProof, TodayReceipts
 from core.results import (
@@ -45,6 +46,7 @@ is drawn at random and its owner wins.
 /refund – get an unused payment back
 /events – today's lottery and the ones around it
 /winner [YYYY-MM-DD] – the winning ballot of a day
+/verify [YYYY-MM-DD] – the public draw record of a day, to check yourself
 /deleteme – delete your data"""
 
 ADMIN_HELP = """Admin commands:
@@ -54,7 +56,8 @@ ADMIN_HELP = """Admin commands:
 /deleteevent DATE – delete an unsold lottery
 /cancelevent DATE – cancel an open lottery, refunding every ballot
 /users [PAGE] – registered players
-/stats – totals"""
+/stats – totals
+/exportrecord DATE – a day's draw record as a JSON file"""
 
 GROUP_ONLY_PRIVATE = "Let's do that in a private chat: open a chat with me and send the command there."
 UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."
@@ -248,6 +251,8 @@ def winner(info: WinnerInfo | None) -> str:
         return f"The lottery of {day} was cancelled."
     if info.status is EventStatus.OPEN:
         return f"The lottery of {day} has not been drawn yet ({info.ballot_count} ballots so far)."
+    if info.waiting_for_round is not None:
+        return draw_texts.waiting(info)
     if info.winning_number is None:
         return f"The lottery of {day} closed with no ballots, so there was no draw."
     return (
@@ -261,7 +266,9 @@ def draws(results: list[DrawResult]) -> str:
         return "There was no open lottery to close."
     lines = []
     for r in results:
-        if r.winning_number is None:
+        if r.winning_number is None and r.waiting_for_round is not None:
+            lines.append(draw_texts.frozen_line(r))
+        elif r.winning_number is None:
             lines.append(f"{r.day.isoformat()}: closed with no ballots.")
         else:
             lines.append(f"{r.day.isoformat()}: ballot #{r.winning_number} of {r.ballot_count} wins.")
@@ -301,16 +308,18 @@ def notice_text(notice: Notice) -> str:
             return (
                 f"🎉 You won the lottery of {day}! Your ballot #{notice.winning_number} was drawn "
                 f"out of {notice.ballot_count}."
-            )
+            ) + draw_texts.record_line(notice)
         case NoticeKind.RESULT if notice.winning_number is None:
             return f"The lottery of {day} closed with no ballots, so there was no draw."
         case NoticeKind.RESULT:
             return (
                 f"The lottery of {day} is drawn: ballot #{notice.winning_number} of {notice.ballot_count} "
                 "wins. Not yours this time – today's lottery is open: /join"
-            )
+            ) + draw_texts.record_line(notice)
         case NoticeKind.CANCELLED:
             return f"The lottery of {day} was cancelled. Any ballots you had went back to your credit."
+        case NoticeKind.FROZEN | NoticeKind.DRAWN:
+            return draw_texts.notice(notice)
     raise ValueError(notice.kind)
 
 

@@ -6,6 +6,7 @@ the variable, instead of a traceback later in the night.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.beacon import DEFAULT_URLS, QUICKNET_PERIOD, DrandBeacon, DrawPolicy
 from core.gateway import DummyGateway, PaymentGateway, StarsGateway
 from core.rules import LotteryRules
 
@@ -24,6 +26,11 @@ class SmtpSecurity(StrEnum):
     NONE = "none"
     STARTTLS = "starttls"
     TLS = "tls"
+
+
+class DrawBeaconKind(StrEnum):
+    DRAND = "drand"
+    LOCAL = "local"
 
 
 class PaymentProvider(StrEnum):
@@ -54,6 +61,27 @@ class Settings(BaseSettings):
     messages_per_second: float = Field(default=25.0, gt=0, le=100_000)
     close_tick_seconds: float = Field(default=30.0, gt=0)
     heartbeat_file: Path | None = None
+    draw_beacon: DrawBeaconKind = DrawBeaconKind.DRAND
+    draw_beacon_urls: Annotated[tuple[str, ...], NoDecode] = DEFAULT_URLS
+    draw_beacon_delay: int = Field(default=30, ge=0, le=86_400)
+    # Only for test mirrors that serve unsigned rounds: production keeps quicknet's BLS check on.
+    draw_beacon_verify_bls: bool = True
+    results_channel_id: int | None = None
+
+    @field_validator("results_channel_id", mode="before")
+    @classmethod
+    def _no_channel_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("draw_beacon_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            urls = tuple(url.strip() for url in value.split(",") if url.strip())
+            if not urls or not all(url.startswith(("https://", "http://")) for url in urls):
+                raise ValueError("must be comma-separated http(s) URLs of drand mirrors")
+            return urls
+        return value
 
     @field_validator("heartbeat_file", mode="before")
     @classmethod
@@ -109,6 +137,14 @@ class Settings(BaseSettings):
         return value.upper()
 
     @model_validator(mode="after")
+    def _round_r_lies_ahead(self) -> Settings:
+        """Round R must be published after the freeze: with less than one quicknet period of margin it
+        could already exist when the ballots are frozen, and whoever froze them could have seen it."""
+        if self.draw_beacon is DrawBeaconKind.DRAND and self.draw_beacon_delay < QUICKNET_PERIOD:
+            raise ValueError(f"DRAW_BEACON_DELAY must be at least {QUICKNET_PERIOD} s with DRAW_BEACON=drand")
+        return self
+
+    @model_validator(mode="after")
     def _stars_are_xtr(self) -> Settings:
         """Telegram Stars invoices are in XTR only; another CURRENCY would never match a payment."""
         if self.payment_provider is PaymentProvider.STARS and self.currency != "XTR":
@@ -127,6 +163,19 @@ class Settings(BaseSettings):
         if self.payment_provider is PaymentProvider.STARS:
             return StarsGateway()
         return DummyGateway()
+
+    def draw_policy(self) -> DrawPolicy:
+        """Where draws take their randomness: drand quicknet (default) or the local commit–reveal."""
+        beacon = (
+            DrandBeacon(self.draw_beacon_urls, verify_signatures=self.draw_beacon_verify_bls)
+            if self.draw_beacon is DrawBeaconKind.DRAND
+            else None
+        )
+        return DrawPolicy(
+            beacon=beacon,
+            delay=dt.timedelta(seconds=self.draw_beacon_delay),
+            results_chat_id=self.results_channel_id,
+        )
 
     def lottery_rules(self) -> LotteryRules:
         return LotteryRules(

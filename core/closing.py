@@ -1,53 +1,76 @@
-"""Closing events and drawing their winners, and telling who won.
+"""Closing events in two steps, freeze then draw, and telling who won.
 
 `close_due_events` is the clock hook: the bot calls it at midnight, at startup and on a periodic tick,
-from as many processes as it likes. Each close is one transaction that starts with a guarded UPDATE
-(open → closed) only one caller can win, then draws, records the winner and queues the notifications;
-a crash anywhere before the commit leaves the event open, to be closed by the next call.
+from as many processes as it likes.
+
+1. Freeze: one transaction that starts with a guarded UPDATE (open → closed) only one caller can win,
+   computes the Merkle root over the stored ballot leaves, names the beacon round R (the first round
+   at or after the freeze time plus the delay) and stores the frozen record, chained to the previous
+   one. When R lies ahead, the record is queued for announcement in the same transaction, so it is
+   published before anyone can know R's randomness.
+2. Draw: once R's time has passed, its randomness is fetched outside any transaction; the seed and the
+   winner follow from the record, and one guarded UPDATE (frozen → drawn) stores them with the
+   notices. Only one caller can win it; a restart finds the record frozen and draws it then (R in the
+   past is fine: it was fixed at freeze), or drawn and already announced, never drawn again.
+
+A beacon that cannot be reached leaves the record frozen: the draw waits and is tried on every call.
+There is no fallback to local randomness for a drand event: it would let an operator abort a draw
+they dislike and draw again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import secrets
 from collections.abc import Sequence
 
+from core import merkle
+from core.beacon import BeaconError, BeaconRound, DrawPolicy, first_round_at_or_after, round_time
 from core.context import Context, display_name
-from core.draws import new_seed, winning_number
+from core.draws import DRAW_VERSION, draw_seed, verifiable_winner
 from core.errors import NoEventOnDate
+from core.receipts import hashed_leaves
+from core.records import PublicRecord, frozen_hash
 from core.results import DrawResult, EventStatus, WinnerInfo
 from storage import UnitOfWork
-from storage.models import Event
+from storage.models import DrawRecord, Event
 
 log = logging.getLogger(__name__)
 
 
 class Closing:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, policy: DrawPolicy | None = None) -> None:
         self._ctx = context
+        self._policy = policy or DrawPolicy()
 
     async def close_due_events(self, now: dt.datetime | None = None) -> list[DrawResult]:
-        """Close every open event whose day has ended, and make sure today's event exists."""
+        """Freeze every open event whose day has ended, draw what is due, ensure today's event exists."""
         now = now or self._ctx.clock.now()
         today = self._ctx.today(now)
         async with self._ctx.db.snapshot() as uow:
             due = await uow.events.open_before(today)
         results = await self._close_each(due, now)
+        drawn = await self.draw_due(now)
+        results = [r for r in results if r.event_id not in {d.event_id for d in drawn}] + drawn
         async with self._ctx.db.transaction() as uow:
             await self._ctx.event_of(uow, today, now)
         return results
 
     async def close_open_events(self) -> list[DrawResult]:
-        """Close every open event up to today now (the admin's early close)."""
+        """Freeze every open event up to today now (the admin's early close), and draw what is due."""
         now = self._ctx.clock.now()
         async with self._ctx.db.snapshot() as uow:
             open_ids = await uow.events.open_until(self._ctx.today(now))
-        return await self._close_each(open_ids, now, raise_failure=True)
+        frozen = await self._close_each(open_ids, now, raise_failure=True)
+        drawn = await self.draw_due(now)
+        return [r for r in frozen if r.event_id not in {d.event_id for d in drawn}] + drawn
 
     async def _close_each(
         self, event_ids: Sequence[int], now: dt.datetime, *, raise_failure: bool = False
     ) -> list[DrawResult]:
-        """Close events one transaction each, so that one that cannot be drawn holds up no other.
+        """Close events one transaction each, so that one that cannot be frozen holds up no other.
 
         A failed close rolls back to open and is tried again on the next call; it is logged with its
         traceback each time, which is what an operator needs to see until it is mended. With
@@ -70,10 +93,27 @@ class Closing:
         return results
 
     async def close_event(self, event_id: int, now: dt.datetime) -> DrawResult | None:
-        """Close one event and draw it; None when another caller closed it first."""
-        seed = new_seed()
+        """Freeze one event, and draw it at once if its randomness may exist already.
+
+        None when another caller closed it first. A frozen event whose draw must wait comes back
+        as a result with `waiting_for_round` set.
+        """
+        frozen = await self.freeze(event_id, now)
+        if frozen is None or frozen.ballot_count == 0:
+            return frozen
+        try:
+            drawn = await self.draw(event_id, now)
+        except Exception:
+            # The freeze stands (it was committed and may be announced); the draw is tried again.
+            log.exception("could not draw event %s yet; it stays frozen and is tried again", event_id)
+            return frozen
+        return drawn if drawn is not None else frozen
+
+    async def freeze(self, event_id: int, now: dt.datetime) -> DrawResult | None:
+        """open → closed, with the frozen record stored (and queued for announcement) in one transaction."""
         async with self._ctx.db.transaction() as uow:
-            claimed = await uow.events.claim_close(event_id, now=now, seed=seed.hex())
+            await uow.records.lock_chain()
+            claimed = await uow.events.claim_close(event_id, now=now)
             if claimed is None:
                 return None
             day, ballot_count = claimed
@@ -81,7 +121,117 @@ class Closing:
                 await uow.outbox.add_for_participants(kind="result", event_id=event_id, now=now)
                 log.info("closed the event of %s with no ballots", day)
                 return DrawResult(event_id, day, 0, None, None)
-            number = winning_number(seed, ballot_count)
+            leaves = hashed_leaves(event_id, await uow.records.leaf_inputs(event_id))
+            if len(leaves) != ballot_count:
+                raise RuntimeError(f"event {event_id} counts {ballot_count} ballots but stores {len(leaves)}")
+            record = await self._frozen_record(uow, event_id, day, ballot_count, merkle.root(leaves), now)
+            if record.draw_after > now:
+                await self._announce(uow, "frozen", event_id, now, participants=True)
+        log.info("froze the event of %s: %s ballots, round %s", day, ballot_count, record.beacon_round)
+        return DrawResult(event_id, day, ballot_count, None, None, waiting_for_round=record.beacon_round)
+
+    async def _frozen_record(
+        self, uow: UnitOfWork, event_id: int, day: dt.date, ballot_count: int, root: bytes, now: dt.datetime
+    ) -> DrawRecord:
+        frozen_at = int(now.timestamp())
+        target = frozen_at + int(self._policy.delay.total_seconds())
+        previous = await uow.records.latest_before(day)
+        values: dict[str, object] = {
+            "event_id": event_id,
+            "day": day,
+            "version": DRAW_VERSION.decode(),
+            "ballot_count": ballot_count,
+            "root": root.hex(),
+            "frozen_at": frozen_at,
+            "delay_seconds": target - frozen_at,
+            "previous_record_hash": previous.record_hash if previous is not None else None,
+        }
+        if self._policy.beacon is None:
+            # Commit–reveal: the randomness is SHA-256 of a secret kept here, and its own hash is
+            # published now; revealing the secret at the draw proves the randomness was fixed at freeze.
+            secret = secrets.token_bytes(32)
+            randomness = hashlib.sha256(secret).digest()
+            values |= {
+                "beacon": "local",
+                "beacon_round": 0,
+                "draw_after": dt.datetime.fromtimestamp(target, dt.UTC),
+                "commitment": hashlib.sha256(randomness).hexdigest(),
+                "secret": secret.hex(),
+            }
+        else:
+            round_number = first_round_at_or_after(target)
+            values |= {
+                "beacon": "drand",
+                "beacon_round": round_number,
+                "draw_after": dt.datetime.fromtimestamp(round_time(round_number), dt.UTC),
+                "commitment": None,
+            }
+        public = {
+            "version": values["version"],
+            "event_id": event_id,
+            "day": day.isoformat(),
+            "beacon": values["beacon"],
+            "ballot_count": ballot_count,
+            "root": values["root"],
+            "frozen_at": frozen_at,
+            "delay": values["delay_seconds"],
+            "round": values["beacon_round"],
+            "commitment": values["commitment"],
+            "previous_record_hash": values["previous_record_hash"],
+        }
+        values["record_hash"] = frozen_hash(public)
+        if not await uow.records.add_frozen(**values):
+            # Only the caller that won open → closed gets here: a record already there is a damaged
+            # database, and the close rolls back rather than draw from a record it did not make.
+            raise RuntimeError(f"event {event_id} already has a draw record")
+        record = await uow.records.of_event(event_id)
+        assert record is not None
+        return record
+
+    async def draw_due(self, now: dt.datetime | None = None) -> list[DrawResult]:
+        """Draw every frozen record whose round's time has come, each on its own."""
+        now = now or self._ctx.clock.now()
+        async with self._ctx.db.snapshot() as uow:
+            due = await uow.records.due(now=now)
+        results = []
+        for event_id in due:
+            try:
+                result = await self.draw(event_id, now)
+            except Exception:
+                log.exception("could not draw event %s; it stays frozen and is tried again", event_id)
+                continue
+            if result is not None:
+                results.append(result)
+        return results
+
+    async def draw(self, event_id: int, now: dt.datetime) -> DrawResult | None:
+        """frozen → drawn; None when the randomness is not to be had yet or another caller drew it."""
+        async with self._ctx.db.snapshot() as uow:
+            record = await uow.records.of_event(event_id)
+        if record is None or record.state != "frozen" or record.draw_after > now:
+            return None
+        beacon_round = await self._randomness(record)
+        if beacon_round is None:
+            return None
+        seed = draw_seed(
+            event_id=event_id,
+            ballot_count=record.ballot_count,
+            root=bytes.fromhex(record.root),
+            round_number=record.beacon_round,
+            randomness=beacon_round.randomness,
+        )
+        number = verifiable_winner(seed, record.ballot_count)
+        async with self._ctx.db.transaction() as uow:
+            won = await uow.records.claim_draw(
+                event_id,
+                signature=beacon_round.signature.hex(),
+                randomness=beacon_round.randomness.hex(),
+                seed=seed.hex(),
+                winning_number=number,
+                now=now,
+            )
+            if not won:
+                return None
             winner_id = await uow.ballots.owner_of(event_id=event_id, number=number)
             await uow.events.record_winner(event_id, number=number, player_id=winner_id)
             winner = await uow.players.by_id(winner_id)
@@ -107,8 +257,58 @@ class Closing:
             await uow.outbox.add_for_participants(
                 kind="result", event_id=event_id, now=now, except_player_id=winner_id
             )
-        log.info("drew ballot #%s of %s for the event of %s", number, ballot_count, day)
-        return DrawResult(event_id, day, ballot_count, number, winner.telegram_id)
+            await self._announce(uow, "drawn", event_id, now, participants=False)
+        log.info("drew ballot #%s of %s for the event of %s", number, record.ballot_count, record.day)
+        return DrawResult(event_id, record.day, record.ballot_count, number, winner.telegram_id)
+
+    async def _randomness(self, record: DrawRecord) -> BeaconRound | None:
+        """The round's randomness, or None (noted on the record) while the beacon cannot give it."""
+        if record.beacon == "local":
+            assert record.secret is not None
+            secret = bytes.fromhex(record.secret)
+            return BeaconRound(0, secret, hashlib.sha256(secret).digest())
+        beacon = self._policy.beacon
+        error = ""
+        try:
+            beacon_round = None if beacon is None else await beacon.fetch(record.beacon_round)
+            if beacon is None:
+                error = "this process has no beacon configured"
+        except BeaconError as refused:
+            log.error("event of %s: %s; the draw waits", record.day, refused)
+            beacon_round, error = None, str(refused)
+        if beacon_round is None:
+            async with self._ctx.db.transaction() as uow:
+                await uow.records.note_wait(
+                    record.event_id, error=error or f"round {record.beacon_round} not available yet"
+                )
+        return beacon_round
+
+    async def _announce(
+        self, uow: UnitOfWork, kind: str, event_id: int, now: dt.datetime, *, participants: bool
+    ) -> None:
+        if participants:
+            await uow.outbox.add_for_participants(kind=kind, event_id=event_id, now=now)
+        chat = self._policy.results_chat_id
+        if chat is not None:
+            await uow.outbox.add(
+                kind=kind, channel="telegram", recipient=str(chat), event_id=event_id, player_id=None, now=now
+            )
+
+    async def record_on(self, day: dt.date | None = None) -> PublicRecord | None:
+        """The public record of `day`'s draw (the latest when no day is given); None if it has none."""
+        async with self._ctx.db.snapshot() as uow:
+            if day is None:
+                row = await uow.records.latest_before(dt.date.max)
+            else:
+                if await uow.events.on_day(day) is None:
+                    raise NoEventOnDate(day)
+                row = await uow.records.on_day(day)
+        return None if row is None else PublicRecord.of(row)
+
+    async def waiting(self) -> list[PublicRecord]:
+        """Records frozen and waiting for their randomness, oldest first."""
+        async with self._ctx.db.snapshot() as uow:
+            return [PublicRecord.of(row) for row in await uow.records.waiting()]
 
     async def winner_on(self, day: dt.date) -> WinnerInfo:
         async with self._ctx.db.snapshot() as uow:
@@ -130,6 +330,7 @@ async def _winner_info(uow: UnitOfWork, event: Event) -> WinnerInfo:
     winner = None
     if event.winner_player_id is not None:
         winner = await uow.players.by_id(event.winner_player_id)
+    record = await uow.records.of_event(event.id)
     return WinnerInfo(
         day=event.day,
         title=event.title,
@@ -137,4 +338,5 @@ async def _winner_info(uow: UnitOfWork, event: Event) -> WinnerInfo:
         ballot_count=event.ballot_count,
         winning_number=event.winning_number,
         winner_name=display_name(winner),
+        waiting_for_round=record.beacon_round if record is not None and record.state == "frozen" else None,
     )

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from core.context import Context
+from core.records import PublicRecord
 from core.results import EventStatus
-from storage.models import Event
+from storage.models import DrawRecord, Event
 from storage.outbox import QUARANTINED, ClaimedMessage
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,10 @@ class NoticeKind(StrEnum):
     WINNER = "winner"
     RESULT = "result"
     CANCELLED = "cancelled"
+    # The frozen record, announced before its randomness exists (participants, results channel).
+    FROZEN = "frozen"
+    # The drawn record, for the results channel (participants get winner/result notices).
+    DRAWN = "drawn"
 
 
 class Channel(StrEnum):
@@ -60,6 +65,8 @@ class Notice:
     winning_number: int | None
     # The fencing token of the claim that handed out this notice; its outcome is recorded only with it.
     claim_token: str
+    # The event's public draw record, when it has one (frozen or drawn).
+    record: PublicRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -135,9 +142,10 @@ class Notifications:
             claimed = await uow.outbox.claim_due(now=now, limit=limit, lease=lease)
             event_ids = {message.event_id for message in claimed if message.event_id is not None}
             events = {event_id: await uow.events.by_id(event_id) for event_id in event_ids}
+            records = {event_id: await uow.records.of_event(event_id) for event_id in event_ids}
             for message in claimed:
                 try:
-                    notices.append(self._read(message, events))
+                    notices.append(self._read(message, events, records))
                 except Unreadable as poison:
                     log.error(
                         "outbox row %s is unreadable and set aside (quarantined): %s", message.id, poison
@@ -146,7 +154,11 @@ class Notifications:
         return notices
 
     @staticmethod
-    def _read(message: ClaimedMessage, events: Mapping[int, Event | None]) -> Notice:
+    def _read(
+        message: ClaimedMessage,
+        events: Mapping[int, Event | None],
+        records: Mapping[int, DrawRecord | None] | None = None,
+    ) -> Notice:
         """The notice a claimed row describes, or `Unreadable` saying why there is none."""
         try:
             kind, channel = NoticeKind(message.kind), Channel(message.channel)
@@ -168,6 +180,7 @@ class Notifications:
             ballot_count=event.ballot_count,
             winning_number=event.winning_number,
             claim_token=message.claim_token,
+            record=_public(records, message.event_id),
         )
 
     async def settle(self, outcomes: list[Outcome]) -> int:
@@ -276,3 +289,8 @@ class Notifications:
     async def pending(self) -> int:
         async with self._ctx.db.snapshot() as uow:
             return await uow.outbox.count(status="pending")
+
+
+def _public(records: Mapping[int, DrawRecord | None] | None, event_id: int | None) -> PublicRecord | None:
+    row = records.get(event_id) if records is not None and event_id is not None else None
+    return PublicRecord.of(row) if row is not None else None

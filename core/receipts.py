@@ -9,6 +9,7 @@ that a leaf is theirs. A ballot sold before receipts existed counts with an empt
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,12 +64,22 @@ def leaf_of(event_id: int, number: int, receipt: str | None) -> bytes:
 
 
 def hashed_leaves(event_id: int, ballots: Sequence[tuple[int, str | None]]) -> list[bytes]:
-    """The Merkle tree's leaf hashes for (number, receipt) rows that must be 1..N in order."""
-    leaves = []
+    """The Merkle tree's leaf hashes for (number, receipt) rows that must be 1..N in order.
+
+    Each is `merkle.leaf_hash(ballot_leaf(...))`, computed from a hasher that already holds the
+    version and event (`copy()` is cheaper than hashing the prefix again): the freeze hashes every
+    ballot of the event, a million of them on a big day.
+    """
+    prefix = hashlib.sha256(DRAW_VERSION + event_id.to_bytes(8, "big"))
+    sha256, fromhex = hashlib.sha256, bytes.fromhex
+    leaves: list[bytes] = []
+    append = leaves.append
     for index, (number, receipt) in enumerate(ballots, start=1):
         if number != index:
             raise RuntimeError(f"ballot numbers of event {event_id} are not dense at #{index}")
-        leaves.append(merkle.leaf_hash(leaf_of(event_id, number, receipt)))
+        leaf = prefix.copy()
+        leaf.update(number.to_bytes(8, "big") + fromhex(receipt or ""))
+        append(sha256(b"\x00" + leaf.digest()).digest())
     return leaves
 
 
@@ -102,7 +113,7 @@ class Receipts:
                 raise NotYourBallot(day, number)
             if receipt is None:
                 raise BallotWithoutReceipt(day, number)
-            rows = await uow.ballots.all_receipts(event_id=event.id)
+            rows = await uow.records.leaf_inputs(event.id)
         leaves = hashed_leaves(event.id, [(n, r) for n, r in rows])
         return BallotProof(
             day=day,

@@ -97,6 +97,8 @@ class DrawResult:
     ballot_count: int
     winning_number: int | None
     winner_telegram_id: int | None
+    # Set when the event is frozen and its draw waits for this beacon round (0: the local reveal).
+    waiting_for_round: int | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ class WinnerInfo:
     ballot_count: int
     winning_number: int | None
     winner_name: str | None
+    # Set while the event is frozen and its draw waits for this beacon round (0: the local reveal).
+    waiting_for_round: int | None = None
 
     @property
     def drawn(self) -> bool:

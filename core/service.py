@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.beacon import DrawPolicy
 from core.clock import Clock, SystemClock
 from core.closing import Closing
 from core.context import Context
@@ -28,6 +29,7 @@ class LotteryService:
         rules: LotteryRules | None = None,
         clock: Clock | None = None,
         gateway: PaymentGateway | None = None,
+        draws: DrawPolicy | None = None,
     ) -> None:
         self.context = Context(
             db=db,
@@ -38,7 +40,7 @@ class LotteryService:
         self.players = PlayerAccounts(self.context)
         self.wallet = Wallet(self.context)
         self.tickets = Tickets(self.context)
-        self.closing = Closing(self.context)
+        self.closing = Closing(self.context, draws)
         self.events = EventCalendar(self.context)
         self.notifications = Notifications(self.context)
         self.receipts = Receipts(self.context)
@@ -52,9 +54,10 @@ class LotteryService:
         rules: LotteryRules | None = None,
         clock: Clock | None = None,
         gateway: PaymentGateway | None = None,
+        draws: DrawPolicy | None = None,
     ) -> LotteryService:
         """A service on its own database connection pool; `close()` releases it."""
-        return cls(Database.from_url(database_url), rules=rules, clock=clock, gateway=gateway)
+        return cls(Database.from_url(database_url), rules=rules, clock=clock, gateway=gateway, draws=draws)
 
     async def migrate(self) -> None:
         """Bring the schema up to date; safe to call at every startup."""

@@ -1,14 +1,18 @@
 """Check a lottery draw record with nothing but Python's standard library.
 
-    python -m core.verify RECORD.json [NEXT_DAY_RECORD.json ...]
+    python -m core.verify RECORD.json [NEXT_DAY_RECORD.json ...]  (or a record's JSON, as /verify gives it)
     python -m core.verify proof PROOF.json      (or the proof's JSON itself, as the bot's /proof gives it)
 
-For each record: the beacon randomness is SHA-256 of its signature, the seed follows from the version,
-event, ballot count, Merkle root, round and randomness, the winner follows from the seed, every inclusion
-proof given leads to the root, and each record names the hash of the one before it. Exit status 0 means
-every check passed; anything else prints what failed. Deliberately independent of the bot's own code.
-A lone proof: the leaf is SHA-256 of the version, event, number and the holder's receipt, and its path
-leads to the root.
+For each record: its record_hash is the hash of its frozen part (what was announced at close); the
+round follows from the freeze time and the delay (drand quicknet), or, for the weaker local
+commit-reveal, the revealed randomness matches the commitment published at freeze; the randomness is
+SHA-256 of its signature; the seed follows from the version, event, ballot count, Merkle root, round
+and randomness; the winner follows from the seed; every inclusion proof given leads to the root; and
+each record names the record_hash of the one before it. Not checked here: the drand BLS signature
+itself (that needs pairing arithmetic; the bot checks it with py_ecc when it fetches the round).
+Exit status 0 means every check passed; anything else prints what failed. Deliberately independent
+of the bot's own code. A lone proof: the leaf is SHA-256 of the version, event, number and the
+holder's receipt, and its path leads to the root.
 """
 
 from __future__ import annotations
@@ -20,6 +24,20 @@ import sys
 from typing import Any
 
 VERSION = "lottery-draw-v1"
+QUICKNET_GENESIS, QUICKNET_PERIOD = 1692803367, 3
+FROZEN = (
+    "version",
+    "event_id",
+    "day",
+    "beacon",
+    "ballot_count",
+    "root",
+    "frozen_at",
+    "delay",
+    "round",
+    "commitment",
+    "previous_record_hash",
+)
 
 
 def _u64(value: int) -> bytes:
@@ -27,9 +45,19 @@ def _u64(value: int) -> bytes:
 
 
 def record_hash(record: dict[str, Any]) -> str:
-    """Hash of the record's fields except its proofs (canonical JSON), named by the next day's record."""
-    public = {k: v for k, v in record.items() if k != "proofs"}
+    """Hash of the record's frozen part (canonical JSON), announced at close and named by the next record.
+
+    The rest of a record follows from its frozen part and the beacon, so the chain commits to it too.
+    """
+    public = {name: record.get(name) for name in FROZEN}
     return hashlib.sha256(json.dumps(public, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def quicknet_round(unix_time: int) -> int:
+    """The first drand quicknet round published at or after `unix_time`."""
+    if unix_time <= QUICKNET_GENESIS:
+        return 1
+    return -(-(unix_time - QUICKNET_GENESIS) // QUICKNET_PERIOD) + 1
 
 
 def seed_of(record: dict[str, Any]) -> bytes:
@@ -76,9 +104,14 @@ _U64, _HASH, _HEX = "an integer 0..2**64-1", "64 lowercase hex digits", "lowerca
 _RECORD = {
     "version": str,
     "event_id": _U64,
+    "day": str,
+    "beacon": str,
     "ballot_count": _U64,
     "root": _HASH,
+    "frozen_at": _U64,
+    "delay": _U64,
     "round": _U64,
+    "record_hash": _HASH,
     "signature": _HEX,
     "randomness": _HASH,
     "seed": _HASH,
@@ -113,9 +146,10 @@ def shape_problems(document: Any, fields: dict[str, Any]) -> list[str]:
     if not all(_fits(step, _HASH) for step in _list(document.get("path", []))):
         found.append("path is not a list of hashes")
     if fields is _RECORD:
-        previous = document.get("previous_record_hash")
-        if previous is not None and not _fits(previous, _HASH):
-            found.append(f"previous_record_hash is not {_HASH}")
+        for name in ("previous_record_hash", "commitment"):
+            optional = document.get(name)
+            if optional is not None and not _fits(optional, _HASH):
+                found.append(f"{name} is not {_HASH}")
         for proof in _list(document.get("proofs", [])):
             found.extend(f"a proof: {problem}" for problem in shape_problems(proof, _IN_RECORD))
     return found
@@ -132,6 +166,19 @@ def problems(record: dict[str, Any], previous: dict[str, Any] | None) -> list[st
         return found
     if record["version"] != VERSION:
         found.append(f"unknown version {record['version']!r}")
+    if record["record_hash"] != record_hash(record):
+        found.append("record_hash is not the hash of the frozen part")
+    if record["beacon"] == "drand":
+        if record.get("commitment") is not None:
+            found.append("a drand record carries no commitment")
+        if record["round"] != quicknet_round(record["frozen_at"] + record["delay"]):
+            found.append("round is not the first quicknet round at or after frozen_at + delay")
+    elif record["beacon"] == "local":
+        revealed = hashlib.sha256(bytes.fromhex(record["randomness"])).hexdigest()
+        if record.get("commitment") != revealed:
+            found.append("revealed randomness does not match the commitment made at freeze")
+    else:
+        found.append(f"unknown beacon {record['beacon']!r}")
     if hashlib.sha256(bytes.fromhex(record["signature"])).hexdigest() != record["randomness"]:
         found.append("randomness is not SHA-256 of the beacon signature")
     seed = seed_of(record)
@@ -145,7 +192,7 @@ def problems(record: dict[str, Any], previous: dict[str, Any] | None) -> list[st
         path = [bytes.fromhex(h) for h in proof["path"]]
         if not proof_holds(leaf, proof["number"] - 1, record["ballot_count"], path, root):
             found.append(f"inclusion proof for ballot #{proof['number']} does not reach the root")
-    if previous is not None and record["previous_record_hash"] != record_hash(previous):
+    if previous is not None and record.get("previous_record_hash") != record_hash(previous):
         found.append("previous_record_hash does not match the previous record")
     return found
 
@@ -193,12 +240,14 @@ def main(paths: list[str]) -> int:
         return 2
     previous = None
     failed = False
-    for path in paths:
+    for number, path in enumerate(paths, start=1):
+        inline = path.lstrip().startswith("{")
         try:
-            record = json.loads(_read(path))
+            record = json.loads(path if inline else _read(path))
             found = problems(record, previous)
         except (OSError, ValueError) as exc:
             record, found = None, [f"unreadable record: {exc}"]
+        path = f"record {number}" if inline else path
         for problem in found:
             print(f"{path}: FAIL {problem}")
         if not found:

@@ -43,8 +43,10 @@ class Events:
         ).returning(Event.id)
         return (await self._session.execute(statement)).first() is not None
 
-    async def claim_close(self, event_id: int, *, now: dt.datetime, seed: str) -> tuple[dt.date, int] | None:
-        """Move an open event to closed: (day, ballot count) if this caller won the transition."""
+    async def claim_close(
+        self, event_id: int, *, now: dt.datetime, seed: str | None = None
+    ) -> tuple[dt.date, int] | None:
+        """Move an open event to closed (its ballots frozen): (day, ballot count) if this caller won."""
         result = await self._session.execute(
             update(Event)
             .where(Event.id == event_id, Event.status == "open")

@@ -226,3 +226,46 @@ class StarOrder(Base):
     currency: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
+
+
+class DrawRecord(Base):
+    """An event's public draw record: frozen at close, completed once its randomness exists.
+
+    The frozen part (ballot count, Merkle root, round, previous record's hash) is written and
+    announced before the randomness exists; the draw fills in the rest in one guarded UPDATE
+    (`state` frozen → drawn), so a record is drawn once and never again.
+    """
+
+    __tablename__ = "draw_records"
+    __table_args__ = (
+        CheckConstraint("state IN ('frozen', 'drawn')", name="state_known"),
+        CheckConstraint("beacon IN ('drand', 'local')", name="beacon_known"),
+        Index("ix_draw_records_state_draw_after", "state", "draw_after"),
+    )
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, unique=True)
+    version: Mapped[str] = mapped_column(String(32))
+    beacon: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), default="frozen", server_default="frozen")
+    ballot_count: Mapped[int] = mapped_column(Integer)
+    root: Mapped[str] = mapped_column(String(64))
+    # Whole Unix seconds: round R is computed from this very value, so anyone can recompute R.
+    frozen_at: Mapped[int] = mapped_column(BigInteger)
+    delay_seconds: Mapped[int] = mapped_column(Integer)
+    beacon_round: Mapped[int] = mapped_column(BigInteger)
+    # When round R's randomness can exist; nothing is fetched before.
+    draw_after: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    previous_record_hash: Mapped[str | None] = mapped_column(String(64))
+    # Local commit–reveal only: SHA-256 of the randomness, published at freeze; the secret is kept
+    # here unpublished until the draw reveals it as the record's "signature".
+    commitment: Mapped[str | None] = mapped_column(String(64))
+    secret: Mapped[str | None] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(Text)
+    randomness: Mapped[str | None] = mapped_column(String(64))
+    seed: Mapped[str | None] = mapped_column(String(64))
+    winning_number: Mapped[int | None] = mapped_column(Integer)
+    drawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -10,6 +10,7 @@ from storage.orders import StarOrders
 from storage.outbox import Outbox
 from storage.payments import Ledger, Payments
 from storage.players import Players
+from storage.records import DrawRecords
 
 
 class UnitOfWork:
@@ -25,3 +26,4 @@ class UnitOfWork:
         self.ledger = Ledger(session)
         self.outbox = Outbox(session)
         self.star_orders = StarOrders(session)
+        self.records = DrawRecords(session)

@@ -36,6 +36,9 @@ def harness_settings(
         "currency": "XTR",
         "close_tick_seconds": MIDNIGHT_TICK,
         "messages_per_second": 200,
+        # Draws at once from the local commit–reveal unless a test brings its fake drand mirrors.
+        "draw_beacon": "local",
+        "draw_beacon_delay": 0,
     }
     if smtp is not None:
         values |= {"smtp_host": smtp.host, "smtp_port": smtp.port, "smtp_from": "lottery@example.com"}
@@ -68,6 +71,7 @@ class BotHarness:
             rules=self.settings.lottery_rules(),
             clock=self.clock,
             gateway=self.settings.payment_gateway(),
+            draws=self.settings.draw_policy(),
         )
         mailer = SmtpMailer.from_settings(self.settings) if self.settings.email_enabled else None
         # The delivery loop polls often so tests need not wait; production waits longer.

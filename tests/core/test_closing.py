@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import delete, select
-from sqlalchemy.exc import NoResultFound
 
+from core import verify
 from core.clock import FixedClock
-from core.draws import winning_number
 from core.errors import NoEventOnDate
 from core.results import EventStatus
 from core.rules import LotteryRules
@@ -46,9 +45,11 @@ async def test_closing_draws_one_of_the_ballots_and_queues_the_news(
         event = (await uow.session.execute(select(Event))).scalar_one()
         owner = await uow.ballots.owner_of(event_id=event.id, number=result.winning_number)
         messages = await uow.outbox.for_event(event.id)
-    # The draw is a pure function of what was stored: anyone can recompute it.
-    assert event.draw_seed is not None
-    assert winning_number(bytes.fromhex(event.draw_seed), event.ballot_count) == event.winning_number
+    # The draw is a pure function of the public record: the standalone verifier recomputes it.
+    record = await service.closing.record_on(MAY_1)
+    assert record is not None
+    assert record.winning_number == event.winning_number == result.winning_number
+    assert verify.problems(record.as_json(), None) == []
     assert event.winner_player_id == owner
     loser = bob if expected_winner == ann else ann
     assert sorted((m.kind, m.channel, m.recipient) for m in messages) == sorted(
@@ -95,7 +96,7 @@ async def test_racing_closers_draw_once(service: LotteryService, db: Database, c
         assert len([m for m in await uow.outbox.for_event(event.id) if m.kind == "winner"]) == 1
 
 
-async def test_a_crash_during_a_close_leaves_the_event_open(
+async def test_a_crash_during_a_draw_leaves_the_record_frozen_and_draws_it_next_time(
     service: LotteryService, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ann = await joined_player(service, 1, paid_ballots=2)
@@ -106,15 +107,41 @@ async def test_a_crash_during_a_close_leaves_the_event_open(
 
     with monkeypatch.context() as patch:
         patch.setattr(Outbox, "add_for_participants", crash)
+        [frozen] = await service.closing.close_open_events()
+
+    assert frozen.winning_number is None
+    assert frozen.waiting_for_round == 0
+    info = await service.closing.winner_on(MAY_1)
+    assert info.status is EventStatus.CLOSED
+    assert info.winning_number is None
+    record = await service.closing.record_on(MAY_1)
+    assert record is not None
+    assert not record.drawn
+    async with db.snapshot() as uow:
+        event = (await uow.session.execute(select(Event))).scalar_one()
+        assert event.winner_player_id is None
+        assert await uow.outbox.for_event(event.id) == []
+    [result] = await service.closing.draw_due()
+    assert result.winning_number in (1, 2)
+    assert await service.closing.draw_due() == []
+
+
+async def test_a_crash_during_a_freeze_leaves_the_event_open(
+    service: LotteryService, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ann = await joined_player(service, 1, paid_ballots=2)
+    await service.tickets.buy(ann, 2)
+
+    async def crash(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("the process died while storing the record")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("storage.records.DrawRecords.add_frozen", crash)
         with pytest.raises(ConnectionError):
             await service.closing.close_open_events()
 
-    info = await service.closing.winner_on(MAY_1)
-    assert info.status is EventStatus.OPEN
-    assert info.winning_number is None
-    async with db.snapshot() as uow:
-        event = (await uow.session.execute(select(Event))).scalar_one()
-        assert (event.draw_seed, event.closed_at, event.winner_player_id) == (None, None, None)
+    assert (await service.closing.winner_on(MAY_1)).status is EventStatus.OPEN
+    assert await service.closing.record_on(MAY_1) is None
     [result] = await service.closing.close_open_events()
     assert result.winning_number in (1, 2)
 
@@ -223,7 +250,7 @@ async def test_an_admin_close_still_draws_today_past_an_event_that_cannot_be_dra
     ann = await joined_player(service, 1, paid_ballots=1)
     await service.tickets.buy(ann, 1)
 
-    with pytest.raises(NoResultFound):
+    with pytest.raises(RuntimeError, match="counts 1 ballots but stores 0"):
         await service.closing.close_open_events()
 
     assert (await service.closing.winner_on(dt.date(2024, 5, 2))).winning_number == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import subprocess
 import sys
@@ -12,7 +13,9 @@ from typing import Any
 import pytest
 
 from core import merkle, verify
+from core.beacon import round_time
 from core.draws import ballot_leaf, draw_seed, verifiable_winner
+from core.records import frozen_hash
 from tests.core.test_verifiable_draws import GOLDEN, ROUND_657413
 from tests.support.processes import ROOT, clean_env
 
@@ -31,17 +34,27 @@ def build_record(*, event_id: int, count: int, previous: dict[str, Any] | None) 
         round_number=ROUND_657413.round_number,
         randomness=ROUND_657413.randomness,
     )
-    return {
+    frozen: dict[str, Any] = {
         "version": "lottery-draw-v1",
         "event_id": event_id,
+        "day": f"2023-09-{event_id:02d}",
+        "beacon": "drand",
         "ballot_count": count,
         "root": root.hex(),
+        # Frozen 30 s before round 657413, with a 30 s delay: R is that very round.
+        "frozen_at": round_time(ROUND_657413.round_number) - 30,
+        "delay": 30,
         "round": ROUND_657413.round_number,
+        "commitment": None,
+        "previous_record_hash": previous["record_hash"] if previous else None,
+    }
+    return {
+        **frozen,
+        "record_hash": frozen_hash(frozen),
         "signature": ROUND_657413.signature.hex(),
         "randomness": ROUND_657413.randomness.hex(),
         "seed": seed.hex(),
         "winning_number": verifiable_winner(seed, count),
-        "previous_record_hash": verify.record_hash(previous) if previous else None,
         "proofs": [
             {
                 "number": n,
@@ -76,7 +89,29 @@ def test_a_sound_chain_passes() -> None:
     assert verify.problems(second, first) == []
 
 
-FIELDS = ["event_id", "ballot_count", "root", "round", "signature", "randomness", "seed", "winning_number"]
+FIELDS = [
+    "version",
+    "event_id",
+    "day",
+    "beacon",
+    "ballot_count",
+    "root",
+    "frozen_at",
+    "delay",
+    "round",
+    "record_hash",
+    "signature",
+    "randomness",
+    "seed",
+    "winning_number",
+]
+
+
+def test_the_bot_and_the_verifier_hash_the_frozen_part_alike() -> None:
+    first = build_record(event_id=1, count=5, previous=None)
+    second = build_record(event_id=2, count=13, previous=first)
+    assert verify.record_hash(first) == first["record_hash"]
+    assert verify.record_hash(second) == second["record_hash"] != first["record_hash"]
 
 
 def _tampered(value: Any) -> Any:
@@ -105,10 +140,44 @@ def test_changing_a_leaf_or_a_proof_step_fails() -> None:
 def test_a_broken_chain_link_fails() -> None:
     first = build_record(event_id=1, count=5, previous=None)
     second = build_record(event_id=2, count=6, previous=first)
-    altered_first = {**first, "winning_number": first["winning_number"] % 5 + 1}
-    assert verify.problems(second, altered_first)
+    # A previous record rewritten whole (its own hash made to match) no longer matches the link.
+    altered = {**first, "root": _tampered(first["root"])}
+    altered["record_hash"] = verify.record_hash(altered)
+    assert verify.problems(second, altered)
+    # Its drawn part is bound by its own checks: a changed winner fails that record itself.
+    assert verify.problems({**first, "winning_number": first["winning_number"] % 5 + 1}, None)
     second["previous_record_hash"] = _tampered(second["previous_record_hash"])
     assert verify.problems(second, first)
+
+
+def _local_record(count: int) -> dict[str, Any]:
+    """A local commit–reveal record: the commitment (published at freeze) is SHA-256 of the randomness."""
+    secret = bytes(range(32))
+    randomness = hashlib.sha256(secret).digest()
+    record = build_record(event_id=4, count=count, previous=None)
+    record |= {"beacon": "local", "round": 0, "commitment": hashlib.sha256(randomness).hexdigest()}
+    record |= {"signature": secret.hex(), "randomness": randomness.hex()}
+    seed = verify.seed_of(record)
+    record |= {"seed": seed.hex(), "winning_number": verify.winner_of(seed, count)}
+    record["record_hash"] = verify.record_hash(record)
+    return record
+
+
+def test_a_local_reveal_must_match_its_commitment() -> None:
+    record = _local_record(9)
+    assert verify.problems(record, None) == []
+    record["commitment"] = _tampered(record["commitment"])
+    record["record_hash"] = verify.record_hash(record)
+    assert "revealed randomness does not match the commitment made at freeze" in verify.problems(record, None)
+
+
+def test_a_drand_round_must_follow_from_the_freeze_time() -> None:
+    record = build_record(event_id=5, count=3, previous=None)
+    record["frozen_at"] += 60  # a later freeze names a later round: 657413 would be a round in the past
+    record["record_hash"] = verify.record_hash(record)
+    assert verify.problems(record, None) == [
+        "round is not the first quicknet round at or after frozen_at + delay"
+    ]
 
 
 def _run(*paths: Path) -> subprocess.CompletedProcess[str]:

@@ -192,7 +192,7 @@ def _utf16_length(text: str) -> int:
 def _decode_field(name: str, value: Any) -> Any:
     """Undo PTB's form encoding: strings travel raw, every other value as JSON."""
     if isinstance(value, web.FileField):
-        return {"filename": value.filename, "content_type": value.content_type}
+        return {"filename": value.filename, "content_type": value.content_type, "data": value.file.read()}
     if isinstance(value, bytes):
         value = value.decode()
     if name in STRING_FIELDS or not isinstance(value, str):
@@ -357,6 +357,8 @@ class BotApiEmulator:
         self._pending: list[JSONDict] = []
         self._poll_generation = 0
         self._sent: list[SentMessage] = []
+        # Every document sent (sendDocument): chat id, file name, caption and the uploaded bytes.
+        self.documents: list[JSONDict] = []
         self._bot_messages: dict[tuple[ChatId, int], JSONDict] = {}
         self._chats: dict[ChatId, JSONDict] = {}
         self._open_callback_queries: set[str] = set()
@@ -385,6 +387,7 @@ class BotApiEmulator:
                 "sendChatAction": self._always_true,
                 "answerCallbackQuery": self._answer_callback_query,
                 "sendInvoice": self._send_invoice,
+                "sendDocument": self._send_document,
                 "answerPreCheckoutQuery": self._answer_pre_checkout_query,
                 "refundStarPayment": self._refund_star_payment,
                 "getStarTransactions": self._get_star_transactions,
@@ -886,6 +889,33 @@ class BotApiEmulator:
         _validate_reply_markup(params.get("reply_markup"))
         message = self._new_bot_message(chat_id, {"text": text}, params.get("reply_markup"))
         self._record_sent("sendMessage", message, params)
+        return message
+
+    def _send_document(self, params: JSONDict) -> JSONDict:
+        """A document upload: kept whole in `documents`; its caption counts as the message's text."""
+        chat_id = _require_chat_id(params)
+        upload = params.get("document")
+        if not isinstance(upload, dict) or not upload.get("data"):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        caption = params.get("caption") or ""
+        if len(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        file_name = upload.get("filename") or "document"
+        content = {"document": {"file_id": f"doc{len(self.documents) + 1}", "file_name": file_name}}
+        message = self._new_bot_message(chat_id, {**content, "caption": caption}, None)
+        self.documents.append(
+            {"chat_id": chat_id, "filename": file_name, "caption": caption, "data": upload["data"]}
+        )
+        self._sent.append(
+            SentMessage(
+                method="sendDocument",
+                chat_id=chat_id,
+                message_id=message["message_id"],
+                text=caption,
+                reply_markup=None,
+                parse_mode=params.get("parse_mode"),
+            )
+        )
         return message
 
     def _edit_message_text(self, params: JSONDict) -> JSONDict | bool:

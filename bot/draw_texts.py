@@ -1,0 +1,172 @@
+"""What the bot says about verifiable draws: frozen and drawn records, /verify, and the export.
+
+Every text is rendered when it is sent, in the language active for the update (or the one a notice
+is rendered in): no `_()` runs at import time.
+"""
+
+from __future__ import annotations
+
+import json
+
+from bot.i18n import _
+from core.notifications import Notice, NoticeKind
+from core.records import PublicRecord
+from core.results import DrawResult, WinnerInfo
+
+
+def _when(record: PublicRecord) -> str:
+    return record.draw_after.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _source(record: PublicRecord) -> str:
+    """Where the randomness comes from, in one clause."""
+    if record.beacon == "drand":
+        return _("drand quicknet round {round} (published {when})").format(
+            round=record.round, when=_when(record)
+        )
+    return _("the reveal of the server secret committed to as {commitment} (weaker: local mode)").format(
+        commitment=record.commitment
+    )
+
+
+def frozen_notice(record: PublicRecord) -> str:
+    """The frozen record, announced before its randomness exists.
+
+    A notice held up past the draw (a Telegram outage) no longer says the randomness is unknown.
+    """
+    if record.drawn:
+        return _(
+            "The lottery of {day} was closed with {count} ballots frozen (Merkle root {root}, "
+            "record hash {hash}) and has been drawn from {source}. Check it yourself: /verify {day}"
+        ).format(
+            day=record.day.isoformat(),
+            count=record.ballot_count,
+            root=record.root,
+            hash=record.record_hash,
+            source=_source(record),
+        )
+    return _(
+        "The lottery of {day} is closed: {count} ballots are frozen.\n"
+        "Merkle root: {root}\n"
+        "Record hash: {hash}\n"
+        "The winner will be drawn from {source}, which nobody can know yet. "
+        "Once drawn, check it yourself: /verify {day}"
+    ).format(
+        day=record.day.isoformat(),
+        count=record.ballot_count,
+        root=record.root,
+        hash=record.record_hash,
+        source=_source(record),
+    )
+
+
+def drawn_notice(record: PublicRecord) -> str:
+    """The drawn record, for a results channel."""
+    return _(
+        "The lottery of {day} is drawn: ballot #{number} of {count} wins.\n"
+        "Randomness: {randomness}, from {source}.\n"
+        "Record hash: {hash}. Check it yourself: /verify {day}"
+    ).format(
+        day=record.day.isoformat(),
+        number=record.winning_number,
+        count=record.ballot_count,
+        randomness=record.randomness,
+        source=_source(record),
+        hash=record.record_hash,
+    )
+
+
+def notice(notice: Notice) -> str:
+    """The Telegram message for a frozen or drawn notice."""
+    record = notice.record
+    if record is None:
+        raise ValueError(f"notice {notice.id} has no draw record")
+    return frozen_notice(record) if notice.kind is NoticeKind.FROZEN else drawn_notice(record)
+
+
+def record_line(notice: Notice) -> str:
+    """Appended to winner and result notices: which record the result comes from."""
+    record = notice.record
+    if record is None or not record.drawn:
+        return ""
+    return "\n" + _("Drawn from {source}; record {hash}. Check it yourself: /verify {day}").format(
+        source=_source(record), hash=record.record_hash, day=record.day.isoformat()
+    )
+
+
+def waiting(info: WinnerInfo) -> str:
+    """/winner for a frozen event: what the draw waits for."""
+    if info.waiting_for_round:
+        return _(
+            "The lottery of {day} is closed with {count} ballots; "
+            "the draw is waiting for drand round {round}. /verify {day} shows the frozen record."
+        ).format(day=info.day.isoformat(), count=info.ballot_count, round=info.waiting_for_round)
+    return _(
+        "The lottery of {day} is closed with {count} ballots; the draw is waiting for the reveal of its "
+        "committed secret. /verify {day} shows the frozen record."
+    ).format(day=info.day.isoformat(), count=info.ballot_count)
+
+
+def frozen_line(result: DrawResult) -> str:
+    """A line of the admin's /close answer for an event whose draw waits."""
+    if result.waiting_for_round:
+        return _("{day}: {count} ballots frozen; drawn from drand round {round} when it comes.").format(
+            day=result.day.isoformat(), count=result.ballot_count, round=result.waiting_for_round
+        )
+    return _("{day}: {count} ballots frozen; drawn when the committed secret is revealed.").format(
+        day=result.day.isoformat(), count=result.ballot_count
+    )
+
+
+def document(record: PublicRecord) -> str:
+    """The record as `python -m core.verify` reads it: compact JSON on one line."""
+    return json.dumps(record.as_json(), separators=(",", ":"))
+
+
+def verify_text(record: PublicRecord) -> str:
+    """/verify: the whole public record, then the one-line command that checks it."""
+    lines = [
+        _("Draw record of the lottery of {day}").format(day=record.day.isoformat()),
+        _("Version: {version}").format(version=record.version),
+        _("Ballots (N): {count}").format(count=record.ballot_count),
+        _("Merkle root: {root}").format(root=record.root),
+        _("Frozen at: {at} (Unix time), delay {delay} s").format(at=record.frozen_at, delay=record.delay),
+        _("Randomness source: {source}").format(source=_source(record)),
+        _("Previous record hash: {hash}").format(
+            hash=record.previous_record_hash or _("none (first record)")
+        ),
+        _("Record hash: {hash}").format(hash=record.record_hash),
+    ]
+    if not record.drawn:
+        lines.append(_("Not drawn yet: the draw is waiting for its randomness."))
+        return "\n".join(lines)
+    lines += [
+        _("Signature: {signature}").format(signature=record.signature),
+        _("Randomness: {randomness}").format(randomness=record.randomness),
+        _("Seed: {seed}").format(seed=record.seed),
+        _("Winning number: #{number}").format(number=record.winning_number),
+        "",
+        _("Check it yourself with the lottery's source code (Python standard library only):"),
+        f"python -m core.verify '{document(record)}'",
+    ]
+    return "\n".join(lines)
+
+
+def no_record(day: str) -> str:
+    return _(
+        "The lottery of {day} has no draw record: it is still open, was cancelled, or had no ballots."
+    ).format(day=day)
+
+
+def no_records() -> str:
+    return _("No lottery has been frozen for a draw yet.")
+
+
+def export_caption(record: PublicRecord) -> str:
+    return _("Record of {day}. Check it: python -m core.verify record-{day}.json").format(
+        day=record.day.isoformat()
+    )
+
+
+def export_usage() -> str:
+    return _("Usage: /exportrecord YYYY-MM-DD")

@@ -1,0 +1,49 @@
+"""Looking at draw records: /verify for everyone, /exportrecord (the verifier's JSON file) for admins."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CommandHandler, filters
+
+from bot import draw_texts, parsing, replies
+from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply
+
+EXPORT = "exportrecord"
+
+
+class DrawHandlers(HandlerGroup):
+    def handlers(self) -> list[AnyHandler]:
+        admins = PRIVATE_MESSAGE & filters.User(user_id=self.settings.admin_ids, allow_empty=False)
+        return [
+            CommandHandler("verify", self.verify),
+            CommandHandler(EXPORT, self.export, filters=admins),
+            CommandHandler(EXPORT, self.refuse),
+        ]
+
+    async def verify(self, update: Update, context: Context) -> None:
+        day = parsing.optional_date(arguments(context), command="verify")
+        record = await self.lottery.closing.record_on(day)
+        if record is None:
+            text = draw_texts.no_records() if day is None else draw_texts.no_record(day.isoformat())
+            await reply(update, text)
+            return
+        await reply(update, draw_texts.verify_text(record))
+
+    async def export(self, update: Update, context: Context) -> None:
+        """The day's record as the JSON file `python -m core.verify` reads, sent as a document."""
+        day = parsing.optional_date(arguments(context), command=EXPORT)
+        if day is None:
+            raise parsing.BadInput(draw_texts.export_usage())
+        record = await self.lottery.closing.record_on(day)
+        chat = update.effective_chat
+        if record is None or chat is None:
+            await reply(update, draw_texts.no_record(day.isoformat()))
+            return
+        await chat.send_document(
+            document=draw_texts.document(record).encode(),
+            filename=f"record-{day.isoformat()}.json",
+            caption=draw_texts.export_caption(record),
+        )
+
+    async def refuse(self, update: Update, context: Context) -> None:
+        await reply(update, replies.NOT_ADMIN)

@@ -1,0 +1,118 @@
+"""The public draw record: what a stranger needs to recompute a winner, and how records are chained.
+
+A record has two parts. The frozen part is fixed at close, before the randomness exists: the ballot
+count, the Merkle root, the beacon round R (from the freeze time and the delay alone), and the hash
+of the previous record's frozen part. Its hash, `record_hash`, is announced at freeze and named by
+the next day's record. The drawn part (signature, randomness, seed, winning number) follows from the
+frozen part and the beacon, so chaining the frozen parts commits to every draw.
+
+`python -m core.verify` checks the same document with its own, independent code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from core.draws import DRAW_VERSION
+from storage.models import DrawRecord
+
+FROZEN_FIELDS = (
+    "version",
+    "event_id",
+    "day",
+    "beacon",
+    "ballot_count",
+    "root",
+    "frozen_at",
+    "delay",
+    "round",
+    "commitment",
+    "previous_record_hash",
+)
+
+
+def frozen_hash(frozen: dict[str, Any]) -> str:
+    """SHA-256 of the frozen fields as canonical JSON (sorted keys, no spaces)."""
+    public = {name: frozen.get(name) for name in FROZEN_FIELDS}
+    return hashlib.sha256(json.dumps(public, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PublicRecord:
+    """One event's record as published; the drawn fields are None while it waits for its round."""
+
+    event_id: int
+    day: dt.date
+    beacon: str
+    ballot_count: int
+    root: str
+    frozen_at: int
+    delay: int
+    round: int
+    draw_after: dt.datetime
+    commitment: str | None
+    previous_record_hash: str | None
+    record_hash: str
+    signature: str | None = None
+    randomness: str | None = None
+    seed: str | None = None
+    winning_number: int | None = None
+    attempts: int = 0
+    version: str = DRAW_VERSION.decode()
+
+    @property
+    def drawn(self) -> bool:
+        return self.winning_number is not None
+
+    @classmethod
+    def of(cls, row: DrawRecord) -> PublicRecord:
+        return cls(
+            event_id=row.event_id,
+            day=row.day,
+            beacon=row.beacon,
+            ballot_count=row.ballot_count,
+            root=row.root,
+            frozen_at=row.frozen_at,
+            delay=row.delay_seconds,
+            round=row.beacon_round,
+            draw_after=row.draw_after,
+            commitment=row.commitment,
+            previous_record_hash=row.previous_record_hash,
+            record_hash=row.record_hash,
+            signature=row.signature,
+            randomness=row.randomness,
+            seed=row.seed,
+            winning_number=row.winning_number,
+            attempts=row.attempts,
+            version=row.version,
+        )
+
+    def frozen_part(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "event_id": self.event_id,
+            "day": self.day.isoformat(),
+            "beacon": self.beacon,
+            "ballot_count": self.ballot_count,
+            "root": self.root,
+            "frozen_at": self.frozen_at,
+            "delay": self.delay,
+            "round": self.round,
+            "commitment": self.commitment,
+            "previous_record_hash": self.previous_record_hash,
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        """The document `python -m core.verify` reads (complete only once drawn)."""
+        return {
+            **self.frozen_part(),
+            "record_hash": self.record_hash,
+            "signature": self.signature,
+            "randomness": self.randomness,
+            "seed": self.seed,
+            "winning_number": self.winning_number,
+        }

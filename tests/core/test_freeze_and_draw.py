@@ -1,0 +1,304 @@
+"""The two-step close with drand: freeze (record stored and announced), then draw once round R exists.
+
+The beacon is the real HTTP adapter talking to fake drand mirrors on loopback; time is a test clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+from collections.abc import AsyncIterator
+
+import pytest
+
+from core import verify
+from core.beacon import DrandBeacon, DrawPolicy, first_round_at_or_after, round_time
+from core.clock import FixedClock
+from core.draws import draw_seed, verifiable_winner
+from core.results import EventStatus
+from core.rules import LotteryRules
+from core.service import LotteryService
+from storage import Database
+from tests.core.players import joined_player
+from tests.support.beacon import FakeDrand, fake_round
+
+MAY_1 = dt.date(2024, 5, 1)
+CHANNEL = -1001234
+DELAY = dt.timedelta(seconds=30)
+
+
+@pytest.fixture
+async def mirrors(clock: FixedClock) -> AsyncIterator[tuple[FakeDrand, FakeDrand]]:
+    async with (
+        FakeDrand(lambda: clock.now().timestamp()) as one,
+        FakeDrand(lambda: clock.now().timestamp()) as two,
+    ):
+        yield one, two
+
+
+def drand_service(
+    db: Database, rules: LotteryRules, clock: FixedClock, mirrors: tuple[FakeDrand, FakeDrand]
+) -> LotteryService:
+    beacon = DrandBeacon([m.url for m in mirrors], verify_signatures=False, timeout=1)
+    return LotteryService(
+        db, rules=rules, clock=clock, draws=DrawPolicy(beacon=beacon, delay=DELAY, results_chat_id=CHANNEL)
+    )
+
+
+@pytest.fixture
+def drand(
+    db: Database, rules: LotteryRules, clock: FixedClock, mirrors: tuple[FakeDrand, FakeDrand]
+) -> LotteryService:
+    return drand_service(db, rules, clock, mirrors)
+
+
+async def sold(service: LotteryService, *holders: tuple[int, int]) -> None:
+    for telegram_id, ballots in holders:
+        await joined_player(service, telegram_id, paid_ballots=ballots)
+        await service.tickets.buy(telegram_id, ballots)
+
+
+async def kinds(db: Database, event_id: int) -> list[tuple[str, str]]:
+    async with db.snapshot() as uow:
+        return sorted((m.kind, m.recipient) for m in await uow.outbox.for_event(event_id))
+
+
+async def test_the_close_freezes_and_announces_before_round_r_then_draws_once_r_exists(
+    drand: LotteryService, db: Database, clock: FixedClock
+) -> None:
+    await sold(drand, (1, 3), (2, 2))
+    [frozen] = await drand.closing.close_open_events()
+
+    expected_round = first_round_at_or_after(int(clock.now().timestamp()) + 30)
+    assert frozen.winning_number is None
+    assert frozen.waiting_for_round == expected_round
+    assert round_time(expected_round) > clock.now().timestamp()
+    record = await drand.closing.record_on(MAY_1)
+    assert record is not None
+    assert not record.drawn
+    assert (record.ballot_count, record.round, record.delay) == (5, expected_round, 30)
+    assert record.record_hash == verify.record_hash(record.as_json())
+    # A holder's /proof leads to the root in the record.
+    proof = await drand.receipts.proof(1, 2, MAY_1)
+    assert proof.root == record.root
+    assert proof.ballot_count == record.ballot_count
+    # Announced in the freeze's own transaction: to both participants and the results channel.
+    assert await kinds(db, frozen.event_id) == [("frozen", str(CHANNEL)), ("frozen", "1"), ("frozen", "2")]
+    info = await drand.closing.winner_on(MAY_1)
+    assert info.status is EventStatus.CLOSED
+    assert info.waiting_for_round == expected_round
+    # No more ballots once frozen.
+    assert await drand.closing.draw_due() == []
+
+    clock.advance(dt.timedelta(seconds=29))
+    assert await drand.closing.draw_due() == []  # round R's time has not come: nothing is asked
+    clock.advance(dt.timedelta(seconds=2))
+    [drawn] = await drand.closing.draw_due()
+
+    randomness = fake_round(expected_round).randomness
+    seed = draw_seed(
+        event_id=frozen.event_id,
+        ballot_count=5,
+        root=bytes.fromhex(record.root),
+        round_number=expected_round,
+        randomness=randomness,
+    )
+    assert drawn.winning_number == verifiable_winner(seed, 5)
+    final = await drand.closing.record_on(MAY_1)
+    assert final is not None
+    assert final.winning_number == drawn.winning_number
+    assert final.record_hash == record.record_hash  # the frozen part did not move
+    assert verify.problems(final.as_json(), None) == []
+    assert (await drand.closing.winner_on(MAY_1)).winning_number == drawn.winning_number
+    winner = "1" if drawn.winning_number is not None and drawn.winning_number <= 3 else "2"
+    loser = "2" if winner == "1" else "1"
+    assert [k for k in await kinds(db, frozen.event_id) if k[0] != "frozen"] == sorted(
+        [("drawn", str(CHANNEL)), ("winner", winner), ("result", loser)]
+    )
+    assert await drand.closing.draw_due() == []
+
+
+async def test_a_restart_between_freeze_and_draw_draws_once_with_the_same_result(
+    db: Database,
+    rules: LotteryRules,
+    clock: FixedClock,
+    mirrors: tuple[FakeDrand, FakeDrand],
+    database_url: str,
+) -> None:
+    first = drand_service(Database.from_url(database_url), rules, clock, mirrors)
+    await sold(first, (1, 4))
+    [frozen] = await first.closing.close_open_events()
+    await first.close()  # the process stops between freeze and draw
+
+    clock.advance(dt.timedelta(minutes=10))  # the process was down past round R
+    again = Database.from_url(database_url)
+    try:
+        restarted = drand_service(again, rules, clock, mirrors)
+        results = await restarted.closing.close_due_events()
+        assert [r.event_id for r in results if r.winning_number is not None] == [frozen.event_id]
+        assert await restarted.closing.draw_due() == []
+        record = await restarted.closing.record_on(MAY_1)
+        assert record is not None
+        assert verify.problems(record.as_json(), None) == []
+        assert len([k for k in await kinds(again, frozen.event_id) if k[0] == "winner"]) == 1
+    finally:
+        await again.dispose()
+
+
+async def test_racing_drawers_store_and_announce_one_result(
+    drand: LotteryService, db: Database, clock: FixedClock
+) -> None:
+    await sold(drand, (1, 2), (2, 2))
+    [frozen] = await drand.closing.close_open_events()
+    clock.advance(dt.timedelta(minutes=1))
+    results = await asyncio.gather(*(drand.closing.draw(frozen.event_id, clock.now()) for _ in range(6)))
+    assert len([r for r in results if r is not None]) == 1
+    assert len([k for k in await kinds(db, frozen.event_id) if k[0] in ("winner", "result")]) == 2
+
+
+async def test_an_unreachable_beacon_holds_the_draw_and_the_round_comes_when_it_is_back(
+    drand: LotteryService, clock: FixedClock, mirrors: tuple[FakeDrand, FakeDrand]
+) -> None:
+    await sold(drand, (1, 1))
+    [frozen] = await drand.closing.close_open_events()
+    for mirror in mirrors:
+        await mirror.down()
+    clock.advance(dt.timedelta(minutes=5))
+    assert await drand.closing.draw_due() == []
+    assert await drand.closing.close_due_events() == []
+    [waiting] = await drand.closing.waiting()
+    assert waiting.round == frozen.waiting_for_round
+    assert waiting.attempts == 2
+    # Never a local fallback: the record stays a drand record, frozen, with no randomness.
+    assert (waiting.beacon, waiting.randomness) == ("drand", None)
+    # The next day's lottery runs meanwhile.
+    clock.advance(dt.timedelta(days=1))
+    await sold(drand, (2, 1))
+
+    for mirror in mirrors:
+        await mirror.up()
+    [drawn] = await drand.closing.draw_due()
+    assert drawn.winning_number == 1
+    assert await drand.closing.waiting() == []
+
+
+async def test_mirrors_that_disagree_hold_the_draw(
+    drand: LotteryService, clock: FixedClock, mirrors: tuple[FakeDrand, FakeDrand]
+) -> None:
+    await sold(drand, (1, 1))
+    await drand.closing.close_open_events()
+    mirrors[1].lying = True
+    clock.advance(dt.timedelta(minutes=1))
+    assert await drand.closing.draw_due() == []
+    [_waiting] = await drand.closing.waiting()
+    mirrors[1].lying = False
+    assert len(await drand.closing.draw_due()) == 1
+
+
+async def test_catching_up_after_downtime_freezes_every_missed_day_and_draws_them_in_a_chain(
+    drand: LotteryService, clock: FixedClock
+) -> None:
+    for _ in range(3):
+        await sold(drand, (1, 2), (2, 3))
+        clock.advance(dt.timedelta(days=1))
+    clock.advance(dt.timedelta(days=2))  # down at three midnights
+
+    frozen = await drand.closing.close_due_events()
+
+    # Frozen now, each naming a round 30 s ahead of this freeze: fixed before its randomness exists.
+    days = [MAY_1 + dt.timedelta(days=n) for n in range(3)]
+    assert [r.day for r in frozen] == days
+    assert all(r.winning_number is None and r.waiting_for_round for r in frozen)
+    clock.advance(dt.timedelta(minutes=1))
+    drawn = await drand.closing.close_due_events()
+    assert [r.day for r in drawn] == days
+    assert all(r.winning_number is not None for r in drawn)
+    records = [await drand.closing.record_on(day) for day in days]
+    documents = [r.as_json() for r in records if r is not None]
+    assert len(documents) == 3
+    assert documents[0]["previous_record_hash"] is None
+    for previous, record in itertools.pairwise(documents):
+        assert record["previous_record_hash"] == previous["record_hash"]
+        assert verify.problems(record, previous) == []
+
+
+async def test_the_local_commit_reveal_publishes_a_commitment_at_freeze_and_reveals_at_the_draw(
+    db: Database, rules: LotteryRules, clock: FixedClock
+) -> None:
+    local = LotteryService(db, rules=rules, clock=clock, draws=DrawPolicy(delay=DELAY))
+    await sold(local, (1, 5))
+    [frozen] = await local.closing.close_open_events()
+    record = await local.closing.record_on(MAY_1)
+    assert record is not None
+    assert record.beacon == "local"
+    assert record.commitment is not None
+    assert (record.signature, record.randomness, record.winning_number) == (None, None, None)
+    assert frozen.waiting_for_round == 0
+    clock.advance(DELAY)
+    [drawn] = await local.closing.draw_due()
+    revealed = await local.closing.record_on(MAY_1)
+    assert revealed is not None
+    assert revealed.winning_number == drawn.winning_number
+    assert verify.problems(revealed.as_json(), None) == []
+
+
+async def test_a_day_without_ballots_closes_with_no_record_and_the_chain_skips_it(
+    drand: LotteryService, clock: FixedClock
+) -> None:
+    await sold(drand, (1, 1))
+    clock.advance(dt.timedelta(days=1))
+    await drand.tickets.join(1)  # May 2: joined, no ballots
+    clock.advance(dt.timedelta(days=1))
+    await sold(drand, (1, 1))
+    clock.advance(dt.timedelta(days=1))
+    await drand.closing.close_due_events()
+    clock.advance(dt.timedelta(minutes=1))
+    await drand.closing.close_due_events()
+
+    first = await drand.closing.record_on(MAY_1)
+    assert await drand.closing.record_on(MAY_1 + dt.timedelta(days=1)) is None
+    third = await drand.closing.record_on(MAY_1 + dt.timedelta(days=2))
+    assert first is not None
+    assert third is not None
+    assert third.previous_record_hash == first.record_hash
+    assert verify.problems(third.as_json(), first.as_json()) == []
+
+
+async def test_two_closers_catching_up_at_once_keep_one_unbroken_chain(
+    rules: LotteryRules,
+    clock: FixedClock,
+    mirrors: tuple[FakeDrand, FakeDrand],
+    database_url: str,
+) -> None:
+    services = [drand_service(Database.from_url(database_url), rules, clock, mirrors) for _ in range(2)]
+    try:
+        days = [MAY_1 + dt.timedelta(days=n) for n in range(6)]
+        for _ in days:
+            await sold(services[0], (1, 1))
+            clock.advance(dt.timedelta(days=1))
+        await asyncio.gather(*(s.closing.close_due_events() for s in services))
+        records = [await services[0].closing.record_on(day) for day in days]
+        documents = [r.as_json() for r in records if r is not None]
+        assert len(documents) == len(days)
+        assert documents[0]["previous_record_hash"] is None
+        for previous, record in itertools.pairwise(documents):
+            assert record["previous_record_hash"] == previous["record_hash"]
+    finally:
+        for service in services:
+            await service.close()
+
+
+async def test_a_drand_record_never_falls_back_to_local_randomness(
+    drand: LotteryService, db: Database, rules: LotteryRules, clock: FixedClock
+) -> None:
+    await sold(drand, (1, 2))
+    await drand.closing.close_open_events()
+    clock.advance(dt.timedelta(minutes=1))
+    # The operator restarts with DRAW_BEACON=local: the frozen drand record still waits for drand.
+    local = LotteryService(db, rules=rules, clock=clock, draws=DrawPolicy())
+    assert await local.closing.close_due_events() == []
+    [waiting] = await local.closing.waiting()
+    assert (waiting.beacon, waiting.randomness, waiting.attempts) == ("drand", None, 1)
+    [drawn] = await drand.closing.draw_due()
+    assert drawn.winning_number in (1, 2)
