@@ -35,7 +35,9 @@ from bot.pacing import ReplyFirstLimiter
 from bot.parsing import BadInput
 from bot.scheduling import DrawScheduler
 from bot.settings import Settings
+from bot.telegram_stars import TelegramStars
 from core.errors import LotteryError
+from core.gateway import StarsGateway
 from core.service import LotteryService
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,14 @@ class LotteryBot:
             else (SmtpMailer.from_settings(settings) if settings.email_enabled else None)
         )
         self.application = self._build(throttle or Throttle(), request)
+        if isinstance(lottery.context.gateway, StarsGateway):
+            lottery.context.gateway.attach(
+                TelegramStars(
+                    self.application.bot,
+                    attempts=settings.payment_call_attempts,
+                    timeout=settings.payment_call_timeout,
+                )
+            )
         # A batch is about one second of sending: what a crash could send twice at most.
         batch_size = max(1, min(500, round(settings.messages_per_second)))
         self.delivery = Delivery(lottery, self.application.bot, self.mailer, batch_size=batch_size)

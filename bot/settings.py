@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     messages_per_second: float = Field(default=25.0, gt=0, le=100_000)
     close_tick_seconds: float = Field(default=30.0, gt=0)
     heartbeat_file: Path | None = None
+    # Calls to Telegram's payment methods (refunds, the transaction list): how long one may take, and
+    # how many tries a failing one gets before the player is told to try later.
+    payment_call_timeout: float = Field(default=10.0, gt=0, le=120)
+    payment_call_attempts: int = Field(default=3, ge=1, le=10)
 
     @field_validator("heartbeat_file", mode="before")
     @classmethod

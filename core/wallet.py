@@ -12,9 +12,11 @@ from dataclasses import replace
 
 from core.context import Context, player_of
 from core.errors import (
-    NotEnoughCredit,
+    ChargeUnknown,
     PaymentFailed,
     PaymentNotRefundable,
+    PaymentSpent,
+    ProviderUnavailable,
     RefundPending,
     RefundsUnavailable,
 )
@@ -28,6 +30,8 @@ from core.results import (
     RefundablePayment,
     RefundReceipt,
 )
+from storage import UnitOfWork
+from storage.models import Payment
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +109,7 @@ class Wallet:
         )
 
     async def refundable(self, telegram_id: int) -> list[RefundablePayment]:
-        """Payments that can go back whole now: not refunded, and covered by the balance."""
+        """Payments that can go back whole now: not refunded, and covered by the balance; newest first."""
         self._refuse_unless_refundable()
         async with self._ctx.db.snapshot() as uow:
             player = await player_of(uow, telegram_id)
@@ -122,57 +126,91 @@ class Wallet:
         ]
 
     async def refund(self, telegram_id: int, payment_id: int) -> RefundReceipt:
-        """Take the credit back first, then ask the provider; put the credit back if it refuses.
-
-        The provider is never called inside a database transaction, and the credit can never be spent
-        and refunded both: the debit and the payment's move to "refunding" commit together.
-        """
+        """Refund one of the player's own payments, whole."""
         self._refuse_unless_refundable()
         now = self._ctx.clock.now()
         async with self._ctx.db.transaction() as uow:
             player = await player_of(uow, telegram_id)
-            amount = await uow.payments.claim_refund(payment_id, player_id=player.id)
-            if amount is None:
-                raise PaymentNotRefundable(payment_id, "not found, or refunded already")
-            balance = await uow.players.debit(player.id, amount)
-            if balance is None:
-                raise NotEnoughCredit(amount, player.balance, self._ctx.rules.currency)
-            await uow.ledger.append(
-                player_id=player.id,
-                kind=LedgerKind.REFUND,
-                amount=-amount,
-                payment_id=payment_id,
-                now=now,
-            )
             payment = await uow.payments.by_id(payment_id)
-            assert payment is not None
+            if payment is None or payment.player_id != player.id:
+                raise PaymentNotRefundable(payment_id, "not found, or not yours")
+            balance = await self._reserve(uow, payment, player.balance, now)
+        return await self._complete(payment, telegram_id, balance)
+
+    async def refund_charge(self, charge_id: str) -> RefundReceipt:
+        """An admin's refund of any player's payment, named by the provider's charge id."""
+        self._refuse_unless_refundable()
+        now = self._ctx.clock.now()
+        async with self._ctx.db.transaction() as uow:
+            payment = await uow.payments.by_charge_id(charge_id)
+            if payment is None:
+                raise ChargeUnknown(charge_id)
+            player = await uow.players.by_id(payment.player_id)
+            if player is None or player.telegram_id is None:
+                raise PaymentNotRefundable(payment.id, "its payer deleted their account")
+            telegram_id = player.telegram_id
+            balance = await self._reserve(uow, payment, player.balance, now)
+        return await self._complete(payment, telegram_id, balance)
+
+    async def _reserve(self, uow: UnitOfWork, payment: Payment, balance: int, now: dt.datetime) -> int:
+        """Set the credit aside before the provider is asked: the payment's move to "refunding", the
+        debit and the ledger entry commit together, so a purchase racing the refund for the same
+        credit either spends it first (and the refund is refused) or finds it gone."""
+        amount = await uow.payments.claim_refund(payment.id, player_id=payment.player_id, now=now)
+        if amount is None:
+            if payment.status == "refunding":
+                raise RefundPending(payment.id)
+            raise PaymentNotRefundable(payment.id, "refunded already")
+        left = await uow.players.debit(payment.player_id, amount)
+        if left is None:
+            raise PaymentSpent(payment.id, amount, balance, payment.currency)
+        await uow.ledger.append(
+            player_id=payment.player_id,
+            kind=LedgerKind.REFUND,
+            amount=-amount,
+            payment_id=payment.id,
+            now=now,
+        )
+        return left
+
+    async def _complete(self, payment: Payment, telegram_id: int, balance: int) -> RefundReceipt:
+        """Ask the provider, never inside a database transaction; then settle what it answered."""
         try:
             await self._ctx.gateway.refund(payer=telegram_id, charge_id=payment.charge_id)
-        except PaymentFailed:
-            log.warning("provider refused refund of payment %s; credit restored", payment_id)
-            await self._restore_refund(player.id, payment_id, amount)
+        except (PaymentFailed, ProviderUnavailable):
+            log.warning("refund of payment %s did not happen; credit restored", payment.id)
+            await self.settle_refund(payment.id, refunded=False)
             raise
         except Exception as unknown:
             # A timeout or a dropped connection: the provider may have refunded or not. Giving the
             # credit back could pay twice, so the payment stays "refunding" until reconciled.
-            log.error("refund of payment %s has an unknown outcome: %r", payment_id, unknown)
-            raise RefundPending(payment_id) from unknown
-        async with self._ctx.db.transaction() as uow:
-            await uow.payments.settle_refund(payment_id, refunded=True, now=self._ctx.clock.now())
-        return RefundReceipt(payment_id=payment_id, amount=amount, currency=payment.currency, balance=balance)
+            log.error("refund of payment %s has an unknown outcome: %r", payment.id, unknown)
+            raise RefundPending(payment.id) from unknown
+        if not await self.settle_refund(payment.id, refunded=True):
+            log.error("payment %s was refunded, but something else settled it first", payment.id)
+        return RefundReceipt(
+            payment_id=payment.id, amount=payment.amount, currency=payment.currency, balance=balance
+        )
 
-    async def _restore_refund(self, player_id: int, payment_id: int, amount: int) -> None:
+    async def settle_refund(self, payment_id: int, *, refunded: bool) -> bool:
+        """Close a refund in flight: confirmed, or given back as credit. Only one caller wins."""
         now = self._ctx.clock.now()
         async with self._ctx.db.transaction() as uow:
-            await uow.payments.settle_refund(payment_id, refunded=False, now=now)
-            await uow.players.credit(player_id, amount)
+            if not await uow.payments.settle_refund(payment_id, refunded=refunded, now=now):
+                return False
+            if refunded:
+                return True
+            payment = await uow.payments.by_id(payment_id)
+            assert payment is not None
+            await uow.players.credit(payment.player_id, payment.amount)
             await uow.ledger.append(
-                player_id=player_id,
+                player_id=payment.player_id,
                 kind=LedgerKind.REFUND_REVERSED,
-                amount=amount,
+                amount=payment.amount,
                 payment_id=payment_id,
                 now=now,
             )
+        return True
 
     async def history(self, telegram_id: int) -> History:
         async with self._ctx.db.snapshot() as uow:
@@ -206,6 +244,6 @@ class Wallet:
         )
 
     def _refuse_unless_refundable(self) -> None:
-        """Invoice payments (Stars) cannot be refunded yet: say so before any credit moves."""
-        if self._ctx.gateway.by_invoice:
-            raise RefundsUnavailable("refunds of Stars payments are not available yet")
+        """A provider the bot cannot ask for refunds (fiat): say so before any credit moves."""
+        if not self._ctx.gateway.refunds:
+            raise RefundsUnavailable("this payment provider offers no refunds through the bot")

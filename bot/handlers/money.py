@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
+import logging
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -11,16 +14,28 @@ from telegram.ext import (
     filters,
 )
 
-from bot import parsing, replies
+from bot import parsing, payment_texts, replies
 from bot.errors import APOLOGY, explain
 from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
 from bot.handlers.tickets import buy_buttons
 from core.errors import LotteryError
 
+log = logging.getLogger(__name__)
+
 REFUND_PREFIX = "refund:"
 PAY_PREFIX = "pay:"
 PAY_OTHER = "other"
 PAY_CHOICES = (1, 5, 10)
+# Telegram's limit on an inline keyboard's rows.
+MAX_REFUND_BUTTONS = 100
+
+
+async def _drop_keyboard(query: CallbackQuery, text: str) -> None:
+    """Replace a used keyboard's message by what was chosen; an old or unreachable one is left be."""
+    try:
+        await query.edit_message_text(text)
+    except TelegramError as failed:
+        log.info("could not edit a used keyboard: %s", failed)
 
 
 def pay_picker() -> InlineKeyboardMarkup:
@@ -124,27 +139,35 @@ class MoneyHandlers(HandlerGroup):
         await reply(update, replies.history(history, timezone=self.settings.timezone))
 
     async def refund(self, update: Update, context: Context) -> None:
+        """Every whole unused payment, newest first, one button each (Telegram allows 100 rows)."""
         payments = await self.lottery.wallet.refundable(user_id(update))
         keyboard = None
         if payments:
+            zone = self.settings.timezone
             keyboard = InlineKeyboardMarkup(
                 [
                     [
                         InlineKeyboardButton(
-                            replies.refund_button(p), callback_data=f"{REFUND_PREFIX}{p.payment_id}"
+                            payment_texts.refund_button(p, zone),
+                            callback_data=f"{REFUND_PREFIX}{p.payment_id}",
                         )
                     ]
-                    for p in payments[:10]
+                    for p in payments[:MAX_REFUND_BUTTONS]
                 ]
             )
-        await reply(update, replies.refundable(payments), keyboard)
+        await reply(update, payment_texts.refund_choices(payments), keyboard)
 
     async def refund_chosen(self, update: Update, context: Context) -> None:
-        """The payment id comes from the button, but core refunds only the presser's own payment."""
+        """The payment id comes from the button, but core refunds only the presser's own payment.
+
+        The list is taken away first, so the message no longer offers what may be gone; /refund
+        shows what is left.
+        """
         query = update.callback_query
         assert query is not None
         assert query.data is not None
         await query.answer()
         payment_id = int(query.data.removeprefix(REFUND_PREFIX))
+        await _drop_keyboard(query, payment_texts.refund_chosen(payment_id))
         receipt = await self.lottery.wallet.refund(user_id(update), payment_id)
-        await reply(update, replies.refunded(receipt))
+        await reply(update, payment_texts.refunded(receipt))
