@@ -33,6 +33,7 @@ from bot.i18n import shipped
 from bot.mailer import Mailer, SmtpMailer
 from bot.pacing import ReplyFirstLimiter
 from bot.parsing import BadInput
+from bot.reconciling import ReconciliationJob
 from bot.scheduling import DrawScheduler
 from bot.settings import Settings
 from bot.telegram_stars import TelegramStars
@@ -63,6 +64,7 @@ class LotteryBot:
             else (SmtpMailer.from_settings(settings) if settings.email_enabled else None)
         )
         self.application = self._build(throttle or Throttle(), request)
+        self.reconciliation: ReconciliationJob | None = None
         if isinstance(lottery.context.gateway, StarsGateway):
             lottery.context.gateway.attach(
                 TelegramStars(
@@ -70,6 +72,12 @@ class LotteryBot:
                     attempts=settings.payment_call_attempts,
                     timeout=settings.payment_call_timeout,
                 )
+            )
+            self.reconciliation = ReconciliationJob(
+                lottery,
+                self.application.bot,
+                settings.admin_ids,
+                interval=settings.reconcile_interval_seconds,
             )
         # A batch is about one second of sending: what a crash could send twice at most.
         batch_size = max(1, min(500, round(settings.messages_per_second)))
@@ -109,6 +117,8 @@ class LotteryBot:
         job_queue = application.job_queue
         assert job_queue is not None, "python-telegram-bot needs its job-queue extra"
         self.scheduler.install(job_queue)
+        if self.reconciliation is not None:
+            self.reconciliation.install(job_queue)
         if self.settings.heartbeat_file is not None:
             health.beat(self.settings.heartbeat_file)
             job_queue.run_repeating(

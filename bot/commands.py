@@ -36,6 +36,7 @@ ADMIN_COMMANDS = [
     BotCommand("users", "Registered players"),
     BotCommand("stats", "Totals"),
     BotCommand("outbox", "Notices waiting, sent and failed"),
+    BotCommand("reconcile", "Check payments against Telegram"),
 ]
 
 

@@ -9,9 +9,17 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.formatting import moment, money
-from bot.i18n import _, active
-from core.errors import ChargeUnknown, PaymentSpent, ProviderUnavailable
-from core.results import RefundablePayment, RefundReceipt
+from bot.i18n import _, active, ngettext
+from core.errors import ChargeUnknown, PaymentOrphaned, PaymentSpent, ProviderUnavailable
+from core.results import (
+    ChargeSummary,
+    Mismatch,
+    MismatchKind,
+    OrderPayment,
+    ReconciliationReport,
+    RefundablePayment,
+    RefundReceipt,
+)
 
 
 def refund_choices(payments: list[RefundablePayment]) -> str:
@@ -29,10 +37,6 @@ def refund_button(payment: RefundablePayment, timezone: ZoneInfo) -> str:
         amount=money(payment.amount, payment.currency, active()),
         when=moment(payment.paid_at, timezone, active()),
     )
-
-
-def refund_chosen(payment_id: int) -> str:
-    return _("Refund of payment #{id} requested.").format(id=payment_id)
 
 
 def refunded(receipt: RefundReceipt) -> str:
@@ -76,3 +80,127 @@ def provider_unavailable(error: ProviderUnavailable) -> str:
 
 def charge_unknown(error: ChargeUnknown) -> str:
     return _("No payment with the charge id {charge} is on record.").format(charge=error.charge_id)
+
+
+def reconciliation_report(report: ReconciliationReport) -> str:
+    """A short account for admins: what changed, then what could not be explained."""
+    lines = [
+        _("Reconciliation: {count} read from Telegram.").format(count=_transactions(report.transactions))
+    ]
+    if report.booked:
+        lines.append(_("Missed payments booked: {charges}").format(charges=", ".join(report.booked)))
+    if report.orphans:
+        lines.append(
+            _("Payments from non-players, kept as orphans: {charges}").format(
+                charges=", ".join(report.orphans)
+            )
+        )
+    if report.confirmed:
+        lines.append(_("Pending refunds confirmed: {ids}").format(ids=_ids(report.confirmed)))
+    if report.restored:
+        lines.append(
+            _("Pending refunds Telegram never made, credit given back: {ids}").format(
+                ids=_ids(report.restored)
+            )
+        )
+    if report.refunds_booked:
+        lines.append(_("Refunds made outside the bot, booked: {ids}").format(ids=_ids(report.refunds_booked)))
+    if report.still_pending:
+        lines.append(
+            _("Refunds too recent to judge, left for the next run: {count}").format(
+                count=report.still_pending
+            )
+        )
+    for mismatch in report.mismatches:
+        lines.append(_mismatch(mismatch))
+    if not report.changed and not report.mismatches:
+        lines.append(_("Nothing to change, nothing unexplained."))
+    return "\n".join(lines)
+
+
+def _transactions(n: int) -> str:
+    return ngettext("{count} transaction", "{count} transactions", n).format(count=n)
+
+
+def _ids(ids: tuple[int, ...]) -> str:
+    return ", ".join(f"#{payment_id}" for payment_id in ids)
+
+
+def _mismatch(mismatch: Mismatch) -> str:
+    charge = mismatch.charge_id
+    match mismatch.kind:
+        case MismatchKind.REFUND_NOT_OURS:
+            return _("Unexplained: Telegram refunded {charge}, which is not on the books.").format(
+                charge=charge
+            )
+        case MismatchKind.REFUND_OF_SPENT_CREDIT:
+            return _(
+                "Unexplained: Telegram refunded {charge}, but its {amount} of credit was spent already."
+            ).format(charge=charge, amount=mismatch.ours)
+        case MismatchKind.AMOUNT_DIFFERS:
+            return _("Unexplained: {charge} is {ours} on the books and {theirs} at Telegram.").format(
+                charge=charge, ours=mismatch.ours, theirs=mismatch.theirs
+            )
+        case MismatchKind.NOT_IN_TELEGRAM:
+            return _("Unexplained: {charge} is on the books but not in Telegram's list.").format(
+                charge=charge
+            )
+        case MismatchKind.NO_PAYER:
+            return _("Unexplained: {charge} was paid, but could not be booked to anyone.").format(
+                charge=charge
+            )
+
+
+def orphan_payment(error: PaymentOrphaned) -> str:
+    """To the payer: the money is not lost, and admins know."""
+    return _(
+        "Telegram reports your payment of {amount}, but you are not registered, so it could not be "
+        "credited. It is kept on record and the admins are told; send /paysupport for help."
+    ).format(amount=money(error.amount, error.currency, active()))
+
+
+def orphan_alert(error: PaymentOrphaned, telegram_id: int) -> str:
+    return _(
+        "Payment {charge} of {amount} from user {user} could not be credited and is kept as an orphan."
+    ).format(charge=error.charge_id, amount=money(error.amount, error.currency, active()), user=telegram_id)
+
+
+def nothing_to_reconcile() -> str:
+    return _("This payment provider keeps no list the bot can read: there is nothing to reconcile.")
+
+
+def differs_alert(payment: OrderPayment, telegram_id: int, payload: str) -> str:
+    receipt = payment.receipt
+    return _(
+        "Payment {charge} from user {user} paid {amount}, which is not what its order asked "
+        "(or it names no order of theirs). It was booked as paid."
+    ).format(
+        charge=receipt.charge_id, user=telegram_id, amount=money(receipt.amount, receipt.currency, active())
+    )
+
+
+def admin_refund_usage() -> str:
+    return _("Usage: /refund CHARGE_ID (the telegram_payment_charge_id of one payment)")
+
+
+def admin_refund_question(charge: ChargeSummary, timezone: ZoneInfo) -> str:
+    return _(
+        "Payment #{id} ({charge}): {amount} from user {user}, paid {when}, now {status}. Refund it whole?"
+    ).format(
+        id=charge.payment_id,
+        charge=charge.charge_id,
+        amount=money(charge.amount, charge.currency, active()),
+        user=charge.telegram_id if charge.telegram_id is not None else _("(deleted)"),
+        when=moment(charge.paid_at, timezone, active()),
+        status=charge.status,
+    )
+
+
+def admin_refund_button(charge: ChargeSummary) -> str:
+    return _("Refund {amount}").format(amount=money(charge.amount, charge.currency, active()))
+
+
+def admin_refunded(receipt: RefundReceipt) -> str:
+    return _("Refunded payment #{id}: {amount} went back to its payer.").format(
+        id=receipt.payment_id, amount=money(receipt.amount, receipt.currency, active())
+    )

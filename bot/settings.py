@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # how many tries a failing one gets before the player is told to try later.
     payment_call_timeout: float = Field(default=10.0, gt=0, le=120)
     payment_call_attempts: int = Field(default=3, ge=1, le=10)
+    # How often Stars payments are reconciled with Telegram's books (the first run is at most five
+    # minutes after startup).
+    reconcile_interval_seconds: float = Field(default=86_400.0, gt=0)
 
     @field_validator("heartbeat_file", mode="before")
     @classmethod

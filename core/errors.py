@@ -204,3 +204,15 @@ class ChargeUnknown(LotteryError):
     def __init__(self, charge_id: str) -> None:
         super().__init__(f"no payment with charge id {charge_id!r}")
         self.charge_id = charge_id
+
+
+class PaymentOrphaned(LotteryError):
+    """Telegram took a payment from someone who is no player (never registered, or deleted): it is
+    kept on record for the admins instead of being credited or lost."""
+
+    def __init__(self, charge_id: str, amount: int, currency: str, *, newly_kept: bool) -> None:
+        super().__init__(f"payment {charge_id} of {amount} {currency} has no player to credit")
+        self.charge_id = charge_id
+        self.amount = amount
+        self.currency = currency
+        self.newly_kept = newly_kept

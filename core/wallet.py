@@ -21,6 +21,7 @@ from core.errors import (
     RefundsUnavailable,
 )
 from core.results import (
+    ChargeSummary,
     EventBallots,
     EventStatus,
     History,
@@ -137,20 +138,48 @@ class Wallet:
             balance = await self._reserve(uow, payment, player.balance, now)
         return await self._complete(payment, telegram_id, balance)
 
-    async def refund_charge(self, charge_id: str) -> RefundReceipt:
-        """An admin's refund of any player's payment, named by the provider's charge id."""
-        self._refuse_unless_refundable()
-        now = self._ctx.clock.now()
-        async with self._ctx.db.transaction() as uow:
+    async def charge(self, charge_id: str) -> ChargeSummary:
+        """The payment an admin names by the provider's charge id, to confirm before refunding."""
+        async with self._ctx.db.snapshot() as uow:
             payment = await uow.payments.by_charge_id(charge_id)
             if payment is None:
                 raise ChargeUnknown(charge_id)
+            player = await uow.players.by_id(payment.player_id)
+        return ChargeSummary(
+            payment_id=payment.id,
+            charge_id=payment.charge_id,
+            amount=payment.amount,
+            currency=payment.currency,
+            status=payment.status,
+            telegram_id=player.telegram_id if player is not None else None,
+            paid_at=payment.created_at,
+        )
+
+    async def refund_any(self, payment_id: int) -> RefundReceipt:
+        """An admin's refund of any player's payment; the same rules as the player's own."""
+        self._refuse_unless_refundable()
+        now = self._ctx.clock.now()
+        async with self._ctx.db.transaction() as uow:
+            payment = await uow.payments.by_id(payment_id)
+            if payment is None:
+                raise PaymentNotRefundable(payment_id, "not found")
             player = await uow.players.by_id(payment.player_id)
             if player is None or player.telegram_id is None:
                 raise PaymentNotRefundable(payment.id, "its payer deleted their account")
             telegram_id = player.telegram_id
             balance = await self._reserve(uow, payment, player.balance, now)
         return await self._complete(payment, telegram_id, balance)
+
+    async def book_provider_refund(self, payment_id: int) -> None:
+        """Book a refund the provider made without our asking (support, or an answer we lost)."""
+        now = self._ctx.clock.now()
+        async with self._ctx.db.transaction() as uow:
+            payment = await uow.payments.by_id(payment_id)
+            player = await uow.players.by_id(payment.player_id) if payment is not None else None
+            if payment is None or player is None:
+                raise PaymentNotRefundable(payment_id, "not found")
+            await self._reserve(uow, payment, player.balance, now)
+        await self.settle_refund(payment_id, refunded=True)
 
     async def _reserve(self, uow: UnitOfWork, payment: Payment, balance: int, now: dt.datetime) -> int:
         """Set the credit aside before the provider is asked: the payment's move to "refunding", the

@@ -18,11 +18,13 @@ from bot import parsing, payment_texts, replies
 from bot.errors import APOLOGY, explain
 from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
 from bot.handlers.tickets import buy_buttons
-from core.errors import LotteryError
+from bot.reconciling import alert_admins
+from core.errors import LotteryError, PaymentOrphaned, RefundsUnavailable
 
 log = logging.getLogger(__name__)
 
 REFUND_PREFIX = "refund:"
+ADMIN_REFUND_PREFIX = "adminrefund:"
 PAY_PREFIX = "pay:"
 PAY_OTHER = "other"
 PAY_CHOICES = (1, 5, 10)
@@ -30,10 +32,11 @@ PAY_CHOICES = (1, 5, 10)
 MAX_REFUND_BUTTONS = 100
 
 
-async def _drop_keyboard(query: CallbackQuery, text: str) -> None:
-    """Replace a used keyboard's message by what was chosen; an old or unreachable one is left be."""
+async def _drop_keyboard(query: CallbackQuery) -> None:
+    """Take a used keyboard away before acting, so a second tap has nothing to press; the message's
+    text stays. An old or unreachable message is left be."""
     try:
-        await query.edit_message_text(text)
+        await query.edit_message_reply_markup(None)
     except TelegramError as failed:
         log.info("could not edit a used keyboard: %s", failed)
 
@@ -51,12 +54,16 @@ def pay_picker() -> InlineKeyboardMarkup:
 class MoneyHandlers(HandlerGroup):
     def handlers(self) -> list[AnyHandler]:
         private = PRIVATE_MESSAGE
+        admins = PRIVATE_MESSAGE & filters.User(user_id=self.settings.admin_ids, allow_empty=False)
         return [
             CommandHandler("pay", self.pay, filters=private),
             CommandHandler("history", self.history, filters=private),
             CommandHandler("refund", self.refund, filters=private),
             CallbackQueryHandler(self.pay_pressed, pattern=rf"^{PAY_PREFIX}(\d{{1,3}}|{PAY_OTHER})$"),
             CallbackQueryHandler(self.refund_chosen, pattern=rf"^{REFUND_PREFIX}\d{{1,18}}$"),
+            CallbackQueryHandler(self.admin_refund_confirmed, pattern=rf"^{ADMIN_REFUND_PREFIX}\d{{1,18}}$"),
+            CommandHandler("reconcile", self.reconcile, filters=admins),
+            CommandHandler("reconcile", self.refuse_non_admin),
             PreCheckoutQueryHandler(self.pre_checkout),
             MessageHandler(filters.SUCCESSFUL_PAYMENT, self.payment_received),
         ]
@@ -125,14 +132,26 @@ class MoneyHandlers(HandlerGroup):
         assert message is not None
         payment = message.successful_payment
         assert payment is not None
-        result = await self.lottery.orders.settle(
-            user_id(update),
-            payload=payment.invoice_payload,
-            charge_id=payment.telegram_payment_charge_id,
-            amount=payment.total_amount,
-            currency=payment.currency,
-        )
+        payer = user_id(update)
+        try:
+            result = await self.lottery.orders.settle(
+                payer,
+                payload=payment.invoice_payload,
+                charge_id=payment.telegram_payment_charge_id,
+                amount=payment.total_amount,
+                currency=payment.currency,
+            )
+        except PaymentOrphaned as orphan:
+            if orphan.newly_kept:
+                await alert_admins(
+                    context.bot, self.settings.admin_ids, payment_texts.orphan_alert(orphan, payer)
+                )
+            await reply(update, payment_texts.orphan_payment(orphan))
+            return
         await reply(update, replies.stars_paid(result), buy_buttons(result.receipt.affordable))
+        if result.differs_from_order:
+            alert = payment_texts.differs_alert(result, payer, payment.invoice_payload)
+            await alert_admins(context.bot, self.settings.admin_ids, alert)
 
     async def history(self, update: Update, context: Context) -> None:
         history = await self.lottery.wallet.history(user_id(update))
@@ -140,6 +159,10 @@ class MoneyHandlers(HandlerGroup):
 
     async def refund(self, update: Update, context: Context) -> None:
         """Every whole unused payment, newest first, one button each (Telegram allows 100 rows)."""
+        args = arguments(context)
+        if args and self.is_admin(update):
+            await self._confirm_admin_refund(update, args)
+            return
         payments = await self.lottery.wallet.refundable(user_id(update))
         keyboard = None
         if payments:
@@ -160,7 +183,7 @@ class MoneyHandlers(HandlerGroup):
     async def refund_chosen(self, update: Update, context: Context) -> None:
         """The payment id comes from the button, but core refunds only the presser's own payment.
 
-        The list is taken away first, so the message no longer offers what may be gone; /refund
+        The buttons are taken away first, so the message no longer offers what may be gone; /refund
         shows what is left.
         """
         query = update.callback_query
@@ -168,6 +191,43 @@ class MoneyHandlers(HandlerGroup):
         assert query.data is not None
         await query.answer()
         payment_id = int(query.data.removeprefix(REFUND_PREFIX))
-        await _drop_keyboard(query, payment_texts.refund_chosen(payment_id))
+        await _drop_keyboard(query)
         receipt = await self.lottery.wallet.refund(user_id(update), payment_id)
         await reply(update, payment_texts.refunded(receipt))
+
+    async def _confirm_admin_refund(self, update: Update, args: list[str]) -> None:
+        """An admin names any charge; nothing moves until the confirmation button is pressed."""
+        if len(args) != 1:
+            raise parsing.BadInput(payment_texts.admin_refund_usage())
+        charge = await self.lottery.wallet.charge(args[0])
+        button = InlineKeyboardButton(
+            payment_texts.admin_refund_button(charge),
+            callback_data=f"{ADMIN_REFUND_PREFIX}{charge.payment_id}",
+        )
+        text = payment_texts.admin_refund_question(charge, self.settings.timezone)
+        await reply(update, text, InlineKeyboardMarkup([[button]]))
+
+    async def admin_refund_confirmed(self, update: Update, context: Context) -> None:
+        """A button carries no filter, and a message can be forwarded: the presser is checked here."""
+        query = update.callback_query
+        assert query is not None
+        assert query.data is not None
+        if not self.is_admin(update):
+            await query.answer(replies.NOT_ADMIN, show_alert=True)
+            return
+        await query.answer()
+        payment_id = int(query.data.removeprefix(ADMIN_REFUND_PREFIX))
+        await _drop_keyboard(query)
+        receipt = await self.lottery.wallet.refund_any(payment_id)
+        await reply(update, payment_texts.admin_refunded(receipt))
+
+    async def reconcile(self, update: Update, context: Context) -> None:
+        try:
+            report = await self.lottery.reconciliation.run()
+        except RefundsUnavailable:
+            await reply(update, payment_texts.nothing_to_reconcile())
+            return
+        await reply(update, payment_texts.reconciliation_report(report))
+
+    async def refuse_non_admin(self, update: Update, context: Context) -> None:
+        await reply(update, replies.NOT_ADMIN)

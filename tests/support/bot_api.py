@@ -650,12 +650,23 @@ class BotApiEmulator:
             "telegram_payment_charge_id": charge_id,
             "provider_payment_charge_id": "",
         }
-        if charge_id not in self._charges:
-            self._charges[charge_id] = _Charge(user=user, amount=total_amount, payload=payload)
-            self.star_transactions.append(_incoming_transaction(charge_id, total_amount, user, payload))
+        self._book_charge(charge_id, user, total_amount, payload)
         message = self._user_message(user, _chat_for(user, "private", None), extra={})
         message["successful_payment"] = payment
         return self.send_update({"update_id": update_id, "message": message})
+
+    def charge_without_update(
+        self, user_id: int, *, payload: str, total_amount: int, charge_id: str, first_name: str = "Test"
+    ) -> None:
+        """A payment Telegram took whose ``successful_payment`` update the bot never got (it was down
+        longer than Telegram keeps updates): only ``getStarTransactions`` knows of it."""
+        self._book_charge(charge_id, _user(user_id, first_name, None, None), total_amount, payload)
+
+    def _book_charge(self, charge_id: str, user: JSONDict, amount: int, payload: str) -> None:
+        """Telegram's books: one incoming transaction per charge, in the order they happened."""
+        if charge_id not in self._charges:
+            self._charges[charge_id] = _Charge(user=user, amount=amount, payload=payload)
+            self.star_transactions.append(_incoming_transaction(charge_id, amount, user, payload))
 
     def _send_user_message(
         self,
@@ -1002,6 +1013,8 @@ class BotApiEmulator:
         return True
 
     def _get_star_transactions(self, params: JSONDict) -> JSONDict:
+        """The Bot API documents this list "in chronological order": payments and refunds (a refund
+        carries its charge's id, with the user as ``receiver``) as they happened, paged by offset."""
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or MAX_STAR_TRANSACTIONS_PER_CALL)
         if offset < 0 or not 1 <= limit <= MAX_STAR_TRANSACTIONS_PER_CALL:
