@@ -204,3 +204,27 @@ def admin_refunded(receipt: RefundReceipt) -> str:
     return _("Refunded payment #{id}: {amount} went back to its payer.").format(
         id=receipt.payment_id, amount=money(receipt.amount, receipt.currency, active())
     )
+
+
+def refund_booked(amount: int, currency: str) -> str:
+    return _("Telegram refunded your payment of {amount}; it is taken off your credit.").format(
+        amount=money(amount, currency, active())
+    )
+
+
+def refund_unexplained(charge_id: str, amount: int, currency: str, telegram_id: int) -> str:
+    return _(
+        "Telegram refunded {charge} ({amount}) to user {user}, and the books cannot follow: its credit "
+        "is spent, or it is not a payment on record."
+    ).format(charge=charge_id, amount=money(amount, currency, active()), user=telegram_id)
+
+
+def picker_used() -> str:
+    return _("That choice was used already. Send /pay to choose again.")
+
+
+def checkout_not_answered() -> str:
+    return _(
+        "Telegram did not take the bot's answer to your payment, so nothing was charged and nothing "
+        "changed. Please pay the invoice again in a minute."
+    )

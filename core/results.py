@@ -248,3 +248,13 @@ class ChargeSummary:
     status: str
     telegram_id: int | None
     paid_at: dt.datetime
+
+
+class RefundReport(StrEnum):
+    """What a refund Telegram reports (a `refunded_payment` message) did to the books."""
+
+    KNOWN = "known"  # booked already: nothing to do
+    CONFIRMED = "confirmed"  # a refund of unknown outcome, now known to be done
+    BOOKED = "booked"  # made outside the bot: the credit is taken back now
+    SPENT = "spent"  # made outside the bot, but the credit is spent: for the admins
+    UNKNOWN = "unknown"  # a charge not on the books as a payment (an orphan, or none)

@@ -30,6 +30,7 @@ from core.results import (
     PaymentReceipt,
     RefundablePayment,
     RefundReceipt,
+    RefundReport,
 )
 from storage import UnitOfWork
 from storage.models import Payment
@@ -169,6 +170,26 @@ class Wallet:
             telegram_id = player.telegram_id
             balance = await self._reserve(uow, payment, player.balance, now)
         return await self._complete(payment, telegram_id, balance)
+
+    async def refund_reported(self, charge_id: str) -> RefundReport:
+        """Telegram says a charge was refunded: make the books agree, once, whoever asked for it."""
+        async with self._ctx.db.snapshot() as uow:
+            payment = await uow.payments.by_charge_id(charge_id)
+        if payment is None:
+            return RefundReport.UNKNOWN
+        if payment.status == "refunding":
+            confirmed = await self.settle_refund(payment.id, refunded=True)
+            return RefundReport.CONFIRMED if confirmed else RefundReport.KNOWN
+        if payment.status == "refunded":
+            return RefundReport.KNOWN
+        try:
+            await self.book_provider_refund(payment.id)
+        except PaymentSpent:
+            log.error("Telegram refunded payment %s, whose credit is spent", payment.id)
+            return RefundReport.SPENT
+        except (PaymentNotRefundable, RefundPending):
+            return RefundReport.KNOWN
+        return RefundReport.BOOKED
 
     async def book_provider_refund(self, payment_id: int) -> None:
         """Book a refund the provider made without our asking (support, or an answer we lost)."""

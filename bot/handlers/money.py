@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -19,7 +19,8 @@ from bot.errors import APOLOGY, explain
 from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
 from bot.handlers.tickets import buy_buttons
 from bot.reconciling import alert_admins
-from core.errors import LotteryError, PaymentOrphaned, RefundsUnavailable
+from core.errors import LotteryError, PaymentOrphaned, ProviderUnavailable, RefundsUnavailable
+from core.results import RefundReport
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class MoneyHandlers(HandlerGroup):
             CommandHandler("reconcile", self.refuse_non_admin),
             PreCheckoutQueryHandler(self.pre_checkout),
             MessageHandler(filters.SUCCESSFUL_PAYMENT, self.payment_received),
+            MessageHandler(filters.StatusUpdate.REFUNDED_PAYMENT, self.refund_reported),
         ]
 
     async def pay(self, update: Update, context: Context) -> None:
@@ -76,14 +78,22 @@ class MoneyHandlers(HandlerGroup):
         await self._pay(update, parsing.quantity(args, command="pay"))
 
     async def pay_pressed(self, update: Update, context: Context) -> None:
+        """A picker pays once: its buttons go first, and a second tap finds nothing to take away."""
         query = update.callback_query
         assert query is not None
         assert query.data is not None
         await query.answer()
         choice = query.data.removeprefix(PAY_PREFIX)
-        if choice == PAY_OTHER:
+        if choice == PAY_OTHER:  # moves no money, so the picker stays usable
             await reply(update, replies.pay_other())
             return
+        try:
+            await query.edit_message_reply_markup(None)
+        except BadRequest as used:
+            if "not modified" in used.message.lower():
+                await reply(update, payment_texts.picker_used())
+                return
+            log.info("could not take a picker's buttons away: %s", used)
         await self._pay(update, int(choice))
 
     async def _pay(self, update: Update, quantity: int) -> None:
@@ -99,13 +109,16 @@ class MoneyHandlers(HandlerGroup):
         chat = update.effective_chat
         assert chat is not None
         # No provider_token at all: PTB 22.8 sends "" as "[]", which Telegram refuses (FIELD_NOTES).
-        await chat.send_invoice(
-            title=replies.invoice_title(invoice),
-            description=replies.invoice_description(invoice),
-            payload=invoice.payload,
-            currency=invoice.currency,
-            prices=[LabeledPrice(replies.invoice_title(invoice), invoice.total)],
-        )
+        try:
+            await chat.send_invoice(
+                title=replies.invoice_title(invoice),
+                description=replies.invoice_description(invoice),
+                payload=invoice.payload,
+                currency=invoice.currency,
+                prices=[LabeledPrice(replies.invoice_title(invoice), invoice.total)],
+            )
+        except NetworkError as failed:  # 5xx, timeouts: the stored order alone moves no money
+            raise ProviderUnavailable("invoice") from failed
 
     async def pre_checkout(self, update: Update, context: Context) -> None:
         """Telegram waits at most ten seconds for this answer; a refusal says why in the payment form."""
@@ -124,7 +137,13 @@ class MoneyHandlers(HandlerGroup):
         except Exception:
             await query.answer(ok=False, error_message=APOLOGY)
             raise
-        await query.answer(ok=True)
+        try:
+            await query.answer(ok=True)
+        except TelegramError as failed:
+            # Telegram did not take the yes, so it charges nothing; the player is told, in the chat,
+            # since the payment form only says that the bot did not answer.
+            log.warning("pre-checkout answer failed: %s", failed)
+            await context.bot.send_message(query.from_user.id, payment_texts.checkout_not_answered())
 
     async def payment_received(self, update: Update, context: Context) -> None:
         """The only place Stars become credit; a redelivered payment is booked once by its charge id."""
@@ -151,6 +170,22 @@ class MoneyHandlers(HandlerGroup):
         await reply(update, replies.stars_paid(result), buy_buttons(result.receipt.affordable))
         if result.differs_from_order:
             alert = payment_texts.differs_alert(result, payer, payment.invoice_payload)
+            await alert_admins(context.bot, self.settings.admin_ids, alert)
+
+    async def refund_reported(self, update: Update, context: Context) -> None:
+        """Telegram's note that a payment was refunded (by the bot or by Telegram's support): the
+        books follow it once; the player hears only of a refund the bot had not booked itself."""
+        message = update.effective_message
+        assert message is not None
+        refund = message.refunded_payment
+        assert refund is not None
+        outcome = await self.lottery.wallet.refund_reported(refund.telegram_payment_charge_id)
+        charge = refund.telegram_payment_charge_id
+        amount = refund.total_amount
+        if outcome is RefundReport.BOOKED:
+            await reply(update, payment_texts.refund_booked(amount, refund.currency))
+        elif outcome in (RefundReport.SPENT, RefundReport.UNKNOWN):
+            alert = payment_texts.refund_unexplained(charge, amount, refund.currency, user_id(update))
             await alert_admins(context.bot, self.settings.admin_ids, alert)
 
     async def history(self, update: Update, context: Context) -> None:

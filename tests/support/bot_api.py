@@ -655,6 +655,24 @@ class BotApiEmulator:
         message["successful_payment"] = payment
         return self.send_update({"update_id": update_id, "message": message})
 
+    def send_refunded_payment(self, user_id: int, *, charge_id: str, first_name: str = "Test") -> int:
+        """A ``refunded_payment`` service message (Bot API 7.10) for a charge Telegram knows."""
+        charge = self._charges[charge_id]
+        user = _user(user_id, first_name, None, None)
+        message = self._user_message(user, _chat_for(user, "private", None), extra={})
+        message["refunded_payment"] = {
+            "currency": "XTR",
+            "total_amount": charge.amount,
+            "invoice_payload": charge.payload,
+            "telegram_payment_charge_id": charge_id,
+        }
+        return self.send_update({"message": message})
+
+    def refund_outside_the_bot(self, charge_id: str) -> None:
+        """Telegram's support refunds a charge: it shows in the books, the bot was not asked."""
+        self.refunded_charges.add(charge_id)
+        self.star_transactions.append(_refund_transaction(charge_id, self._charges[charge_id]))
+
     def charge_without_update(
         self, user_id: int, *, payload: str, total_amount: int, charge_id: str, first_name: str = "Test"
     ) -> None:
