@@ -17,7 +17,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot import health
-from bot.commands import ADMIN_COMMANDS, PLAYER_COMMANDS, register_commands
+from bot.commands import ADMIN_COMMANDS, PAYMENT_TERMS_COMMANDS, PLAYER_COMMANDS, register_commands
 from bot.delivery import Delivery
 from bot.errors import APOLOGY, explain
 from bot.handlers.admin import AdminHandlers
@@ -28,6 +28,7 @@ from bot.handlers.language import GROUP as LANGUAGE_GROUP
 from bot.handlers.language import LanguageHandlers
 from bot.handlers.money import MoneyHandlers
 from bot.handlers.players import PlayerHandlers
+from bot.handlers.terms import TermsHandlers
 from bot.handlers.tickets import TicketHandlers
 from bot.i18n import shipped
 from bot.mailer import Mailer, SmtpMailer
@@ -100,9 +101,9 @@ class LotteryBot:
             .build()
         )
         application.add_handlers(LanguageHandlers(shipped()).handlers(), group=LANGUAGE_GROUP)
-        commands = [c.command for c in (*PLAYER_COMMANDS, *ADMIN_COMMANDS)]
+        commands = [c.command for c in (*PLAYER_COMMANDS, *PAYMENT_TERMS_COMMANDS, *ADMIN_COMMANDS)]
         application.add_handlers(Guards(throttle, commands=commands).by_group())
-        groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, AdminHandlers]
+        groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, TermsHandlers, AdminHandlers]
         regular = [h for group in groups for h in group(self.lottery, settings).handlers()]
         application.add_handlers([*regular, *Fallbacks().handlers()], group=0)
         application.add_error_handler(self._on_error)
@@ -113,7 +114,9 @@ class LotteryBot:
         application = self.application
         await application.initialize()  # getMe: fails fast on a wrong token
         await self.lottery.migrate()
-        await register_commands(application.bot, self.settings.admin_ids)
+        await register_commands(
+            application.bot, self.settings.admin_ids, payments_are_real=self.settings.payments_are_real
+        )
         job_queue = application.job_queue
         assert job_queue is not None, "python-telegram-bot needs its job-queue extra"
         self.scheduler.install(job_queue)

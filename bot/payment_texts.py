@@ -228,3 +228,30 @@ def checkout_not_answered() -> str:
         "Telegram did not take the bot's answer to your payment, so nothing was charged and nothing "
         "changed. Please pay the invoice again in a minute."
     )
+
+
+def default_paysupport() -> str:
+    return _(
+        "Help with a payment: contact the people who run this lottery (see the bot's description). "
+        "Payments become credit in the bot once Telegram confirms them. A whole "
+        "unused payment can be refunded with /refund; spent credit cannot. Telegram's support cannot "
+        "help with purchases made in this bot."
+    )
+
+
+def default_terms() -> str:
+    return _(
+        "Terms: a payment buys credit in this bot, which you turn into ballots for a day's lottery "
+        "with /buy. Unspent credit is yours and carries over to the next lottery. Each day's winning "
+        "ballot is drawn at midnight in the lottery's time zone, and the draw can be checked by anyone. "
+        "A whole unused payment can be refunded with /refund."
+    )
+
+
+def default_privacy() -> str:
+    return _(
+        "Privacy: the bot keeps your Telegram id, name and username, the email address you give with "
+        "/email, and your payments, ballots and credit. It uses them only to run the lottery. "
+        "/deleteme erases your id, name and email address; your anonymous payments and ballots stay "
+        "in the books so past draws can still be checked."
+    )

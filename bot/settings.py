@@ -18,6 +18,7 @@ from core.gateway import DummyGateway, PaymentGateway, StarsGateway
 from core.rules import LotteryRules
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+MAX_TERMS_LENGTH = 4096
 
 
 class SmtpSecurity(StrEnum):
@@ -61,6 +62,28 @@ class Settings(BaseSettings):
     # How often Stars payments are reconciled with Telegram's books (the first run is at most five
     # minutes after startup).
     reconcile_interval_seconds: float = Field(default=86_400.0, gt=0)
+    # What /paysupport, /terms and /privacy answer: the text itself, or the path of a UTF-8 file
+    # holding it. Empty: a translated default.
+    paysupport_text: str = ""
+    terms_text: str = ""
+    privacy_text: str = ""
+
+    @field_validator("paysupport_text", "terms_text", "privacy_text")
+    @classmethod
+    def _text_or_file(cls, value: str) -> str:
+        """A value naming an existing file is that file's text, read once at startup."""
+        value = value.strip()
+        if not value:
+            return ""
+        path = Path(value).expanduser()
+        try:
+            if len(value) < 4096 and path.is_file():
+                value = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as unreadable:
+            raise ValueError(f"cannot read {path}: {unreadable}") from unreadable
+        if not 1 <= len(value) <= MAX_TERMS_LENGTH:
+            raise ValueError(f"must be 1 to {MAX_TERMS_LENGTH} characters (one Telegram message)")
+        return value
 
     @field_validator("heartbeat_file", mode="before")
     @classmethod
@@ -125,6 +148,11 @@ class Settings(BaseSettings):
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.lottery_timezone)
+
+    @property
+    def payments_are_real(self) -> bool:
+        """Real money changes hands: Telegram asks such bots for /paysupport, /terms and /privacy."""
+        return self.payment_provider is not PaymentProvider.DUMMY
 
     @property
     def email_enabled(self) -> bool:
