@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from core.gateway import DummyGateway, PaymentGateway, StarsGateway
+from core.currencies import TELEGRAM_CURRENCIES
+from core.gateway import DummyGateway, PaymentGateway, StarsGateway, TelegramFiatGateway
 from core.rules import LotteryRules
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -30,6 +31,7 @@ class SmtpSecurity(StrEnum):
 class PaymentProvider(StrEnum):
     DUMMY = "dummy"
     STARS = "stars"
+    TELEGRAM = "telegram"  # fiat through a payment provider connected in @BotFather
 
 
 class Settings(BaseSettings):
@@ -44,6 +46,7 @@ class Settings(BaseSettings):
     currency: str = Field(default="XTR", min_length=1, max_length=8)
     max_ballots_per_purchase: int = Field(default=100, ge=1, le=100_000)
     payment_provider: PaymentProvider = PaymentProvider.DUMMY
+    payment_provider_token: SecretStr = SecretStr("")
     smtp_host: str = ""
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "lottery@localhost"
@@ -145,6 +148,20 @@ class Settings(BaseSettings):
             raise ValueError("CURRENCY must be XTR when PAYMENT_PROVIDER is stars")
         return self
 
+    @model_validator(mode="after")
+    def _fiat_needs_a_provider(self) -> Settings:
+        """Fiat invoices need the token of a provider connected in @BotFather and a currency it takes."""
+        if self.payment_provider is not PaymentProvider.TELEGRAM:
+            return self
+        if not self.payment_provider_token.get_secret_value().strip():
+            raise ValueError("PAYMENT_PROVIDER_TOKEN is required when PAYMENT_PROVIDER is telegram")
+        if self.currency not in TELEGRAM_CURRENCIES:
+            raise ValueError(
+                f"CURRENCY {self.currency} is not one Telegram takes for fiat payments "
+                "(Stars are PAYMENT_PROVIDER=stars)"
+            )
+        return self
+
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.lottery_timezone)
@@ -161,6 +178,8 @@ class Settings(BaseSettings):
     def payment_gateway(self) -> PaymentGateway:
         if self.payment_provider is PaymentProvider.STARS:
             return StarsGateway()
+        if self.payment_provider is PaymentProvider.TELEGRAM:
+            return TelegramFiatGateway()
         return DummyGateway()
 
     def lottery_rules(self) -> LotteryRules:

@@ -139,3 +139,24 @@ class StarsGateway:
             found.extend(page)
             if len(page) < TRANSACTIONS_PER_PAGE:
                 return found
+
+
+class TelegramFiatGateway:
+    """Fiat through a payment provider connected in @BotFather: the same invoice flow as Stars.
+
+    The Bot API can neither refund such a payment nor list them, so refunds are refused before any
+    credit moves (the provider's own dashboard is the place for them) and there is nothing to reconcile.
+    """
+
+    name = "telegram"
+    by_invoice = True
+    refunds = False
+
+    async def charge(self, *, payer: int, amount: int, currency: str, description: str) -> Charge:
+        raise PaymentFailed("payments go through an invoice; send /pay N")
+
+    async def refund(self, *, payer: int, charge_id: str) -> None:
+        raise RefundsUnavailable("the Bot API cannot refund fiat payments")
+
+    async def transactions(self) -> Sequence[ProviderTransaction] | None:
+        return None

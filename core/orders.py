@@ -1,4 +1,4 @@
-"""Paying by invoice (Telegram Stars): an order, Telegram's question before charging, the payment.
+"""Paying by invoice (Telegram Stars, or fiat through Telegram): an order, Telegram's question, the payment.
 
 The invoice payload is a random order name and nothing more. Everything that matters (buyer, amount,
 currency, day) is read from the stored order, so a forged or replayed payload cannot buy cheaper.
@@ -119,7 +119,11 @@ class Orders:
                 order.currency,
             )
         receipt = await self._wallet.record_payment(
-            telegram_id, provider="stars", charge_id=charge_id, amount=amount, currency=currency
+            telegram_id,
+            provider=self._ctx.gateway.name,
+            charge_id=charge_id,
+            amount=amount,
+            currency=currency,
         )
         if order is not None and ours and receipt.newly_credited:
             async with self._ctx.db.transaction() as uow:

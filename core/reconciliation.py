@@ -110,7 +110,7 @@ class Reconciliation:
     ) -> tuple[list[int], list[Mismatch]]:
         """Our Stars payments against Telegram's: refunds we missed are booked, the rest reported."""
         async with self._ctx.db.snapshot() as uow:
-            ours = await uow.payments.of_provider("stars")
+            ours = await uow.payments.of_provider(self._ctx.gateway.name)
             orphaned = await uow.payments.known_charge_ids(list(refunded))
         booked: list[int] = []
         mismatches: list[Mismatch] = []

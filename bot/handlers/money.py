@@ -19,6 +19,7 @@ from bot.errors import APOLOGY, explain
 from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
 from bot.handlers.tickets import buy_buttons
 from bot.reconciling import alert_admins
+from core.currencies import STARS
 from core.errors import LotteryError, PaymentOrphaned, ProviderUnavailable, RefundsUnavailable
 from core.results import RefundReport
 
@@ -108,7 +109,9 @@ class MoneyHandlers(HandlerGroup):
         invoice = await self.lottery.orders.open(user_id(update), quantity)
         chat = update.effective_chat
         assert chat is not None
-        # No provider_token at all: PTB 22.8 sends "" as "[]", which Telegram refuses (FIELD_NOTES).
+        # Fiat needs the provider's token; Stars none at all: None is left out of the request, while
+        # PTB 22.8 would send "" as "[]", which Telegram refuses (FIELD_NOTES).
+        token = self.settings.payment_provider_token.get_secret_value()
         try:
             await chat.send_invoice(
                 title=replies.invoice_title(invoice),
@@ -116,6 +119,7 @@ class MoneyHandlers(HandlerGroup):
                 payload=invoice.payload,
                 currency=invoice.currency,
                 prices=[LabeledPrice(replies.invoice_title(invoice), invoice.total)],
+                provider_token=token if invoice.currency != STARS else None,
             )
         except NetworkError as failed:  # 5xx, timeouts: the stored order alone moves no money
             raise ProviderUnavailable("invoice") from failed

@@ -635,8 +635,10 @@ class BotApiEmulator:
         currency: str = "XTR",
         username: str | None = None,
         first_name: str = "Test",
+        provider_charge_id: str = "",
     ) -> int:
-        """A ``successful_payment`` service message; also listed by ``getStarTransactions``.
+        """A ``successful_payment`` service message; a Stars one is also listed by ``getStarTransactions``
+        (fiat payments are in the provider's books, not Telegram's; they carry the provider's charge id).
 
         Send the same ``charge_id`` twice to test that crediting is idempotent.
         """
@@ -648,9 +650,10 @@ class BotApiEmulator:
             "total_amount": total_amount,
             "invoice_payload": payload,
             "telegram_payment_charge_id": charge_id,
-            "provider_payment_charge_id": "",
+            "provider_payment_charge_id": provider_charge_id,
         }
-        self._book_charge(charge_id, user, total_amount, payload)
+        if currency == "XTR":
+            self._book_charge(charge_id, user, total_amount, payload)
         message = self._user_message(user, _chat_for(user, "private", None), extra={})
         message["successful_payment"] = payment
         return self.send_update({"update_id": update_id, "message": message})
