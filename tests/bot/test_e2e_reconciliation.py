@@ -111,3 +111,14 @@ async def test_an_admin_refunds_any_charge_after_confirming(stars: BotHarness, a
     assert "⭐ 20 went back to its payer" in done["text"]
     assert "stxADMIN" in api.refunded_charges
     assert await balance(stars, 1) == 0
+
+
+async def test_the_first_periodic_run_comes_within_five_minutes_of_startup(stars: BotHarness) -> None:
+    assert stars.bot is not None
+    job_queue = stars.bot.application.job_queue
+    assert job_queue is not None
+    [job] = job_queue.get_jobs_by_name("reconciliation")
+    assert job.next_t is not None
+    wait = job.next_t - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(seconds=290) < wait <= dt.timedelta(seconds=300)
+    assert job.job.trigger.interval == dt.timedelta(days=1)  # then daily, by default
