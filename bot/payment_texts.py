@@ -184,6 +184,16 @@ def admin_refund_usage() -> str:
 
 
 def admin_refund_question(charge: ChargeSummary, timezone: ZoneInfo) -> str:
+    if charge.orphan:
+        return _(
+            "Orphan payment {charge}: {amount} from user {user}, paid {when}, credited to no one. "
+            "Refund it whole?"
+        ).format(
+            charge=charge.charge_id,
+            amount=money(charge.amount, charge.currency, active()),
+            user=charge.telegram_id,
+            when=moment(charge.paid_at, timezone, active()),
+        )
     return _(
         "Payment #{id} ({charge}): {amount} from user {user}, paid {when}, now {status}. Refund it whole?"
     ).format(
@@ -254,4 +264,10 @@ def default_privacy() -> str:
         "/email, and your payments, ballots and credit. It uses them only to run the lottery. "
         "/deleteme erases your id, name and email address; your anonymous payments and ballots stay "
         "in the books so past draws can still be checked."
+    )
+
+
+def orphan_refunded_already(charge: ChargeSummary) -> str:
+    return _("Orphan payment {charge} ({amount}) was refunded already.").format(
+        charge=charge.charge_id, amount=money(charge.amount, charge.currency, active())
     )

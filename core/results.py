@@ -239,7 +239,7 @@ class OrphanReceipt:
 
 @dataclass(frozen=True)
 class ChargeSummary:
-    """One payment as an admin sees it before refunding it."""
+    """One payment as an admin sees it before refunding it; an orphan payment has `orphan` set."""
 
     payment_id: int
     charge_id: str
@@ -248,6 +248,7 @@ class ChargeSummary:
     status: str
     telegram_id: int | None
     paid_at: dt.datetime
+    orphan: bool = False
 
 
 class RefundReport(StrEnum):

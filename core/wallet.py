@@ -144,7 +144,19 @@ class Wallet:
         async with self._ctx.db.snapshot() as uow:
             payment = await uow.payments.by_charge_id(charge_id)
             if payment is None:
-                raise ChargeUnknown(charge_id)
+                orphan = await uow.payments.orphan(charge_id)
+                if orphan is None:
+                    raise ChargeUnknown(charge_id)
+                return ChargeSummary(
+                    payment_id=orphan.id,
+                    charge_id=orphan.charge_id,
+                    amount=orphan.amount,
+                    currency=orphan.currency,
+                    status="refunded" if orphan.refunded_at is not None else "orphan",
+                    telegram_id=orphan.telegram_id,
+                    paid_at=orphan.created_at,
+                    orphan=True,
+                )
             player = await uow.players.by_id(payment.player_id)
         return ChargeSummary(
             payment_id=payment.id,
@@ -170,6 +182,27 @@ class Wallet:
             telegram_id = player.telegram_id
             balance = await self._reserve(uow, payment, player.balance, now)
         return await self._complete(payment, telegram_id, balance)
+
+    async def refund_orphan(self, orphan_id: int) -> RefundReceipt:
+        """Give back a payment nobody was credited for: no credit moves, Telegram is simply asked.
+
+        Asking twice is harmless (Telegram answers that it was refunded already, which counts as done).
+        """
+        self._refuse_unless_refundable()
+        async with self._ctx.db.snapshot() as uow:
+            orphan = await uow.payments.orphan_by_id(orphan_id)
+        if orphan is None:
+            raise PaymentNotRefundable(orphan_id, "no such orphan payment")
+        try:
+            await self._ctx.gateway.refund(payer=orphan.telegram_id, charge_id=orphan.charge_id)
+        except (PaymentFailed, ProviderUnavailable):
+            raise
+        except Exception as unknown:
+            log.error("refund of orphan payment %s has an unknown outcome: %r", orphan_id, unknown)
+            raise ProviderUnavailable("refund") from unknown
+        async with self._ctx.db.transaction() as uow:
+            await uow.payments.mark_orphan_refunded(orphan_id, now=self._ctx.clock.now())
+        return RefundReceipt(payment_id=orphan.id, amount=orphan.amount, currency=orphan.currency, balance=0)
 
     async def refund_reported(self, charge_id: str) -> RefundReport:
         """Telegram says a charge was refunded: make the books agree, once, whoever asked for it."""

@@ -247,3 +247,4 @@ class OrphanPayment(Base):
     payload: Mapped[str] = mapped_column(String(128))
     reason: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -140,6 +140,19 @@ class Payments:
         ).returning(OrphanPayment.id)
         return (await self._session.execute(statement)).scalar_one_or_none() is not None
 
+    async def orphan_by_id(self, orphan_id: int) -> OrphanPayment | None:
+        return await self._session.get(OrphanPayment, orphan_id)
+
+    async def mark_orphan_refunded(self, orphan_id: int, *, now: dt.datetime) -> bool:
+        """Note that Telegram gave an orphan payment back; True for the first caller only."""
+        result = await self._session.execute(
+            update(OrphanPayment)
+            .where(OrphanPayment.id == orphan_id, OrphanPayment.refunded_at.is_(None))
+            .values(refunded_at=now)
+            .returning(OrphanPayment.id)
+        )
+        return result.scalar_one_or_none() is not None
+
     async def orphan(self, charge_id: str) -> OrphanPayment | None:
         result = await self._session.scalars(
             select(OrphanPayment).where(OrphanPayment.charge_id == charge_id)

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 REFUND_PREFIX = "refund:"
 ADMIN_REFUND_PREFIX = "adminrefund:"
+ORPHAN_MARK = "o"  # in an admin's refund button: the id is an orphan payment's
 PAY_PREFIX = "pay:"
 PAY_OTHER = "other"
 PAY_CHOICES = (1, 5, 10)
@@ -63,7 +64,9 @@ class MoneyHandlers(HandlerGroup):
             CommandHandler("refund", self.refund, filters=private),
             CallbackQueryHandler(self.pay_pressed, pattern=rf"^{PAY_PREFIX}(\d{{1,3}}|{PAY_OTHER})$"),
             CallbackQueryHandler(self.refund_chosen, pattern=rf"^{REFUND_PREFIX}\d{{1,18}}$"),
-            CallbackQueryHandler(self.admin_refund_confirmed, pattern=rf"^{ADMIN_REFUND_PREFIX}\d{{1,18}}$"),
+            CallbackQueryHandler(
+                self.admin_refund_confirmed, pattern=rf"^{ADMIN_REFUND_PREFIX}{ORPHAN_MARK}?\d{{1,18}}$"
+            ),
             CommandHandler("reconcile", self.reconcile, filters=admins),
             CommandHandler("reconcile", self.refuse_non_admin),
             PreCheckoutQueryHandler(self.pre_checkout),
@@ -239,9 +242,12 @@ class MoneyHandlers(HandlerGroup):
         if len(args) != 1:
             raise parsing.BadInput(payment_texts.admin_refund_usage())
         charge = await self.lottery.wallet.charge(args[0])
+        if charge.orphan and charge.status == "refunded":
+            await reply(update, payment_texts.orphan_refunded_already(charge))
+            return
         button = InlineKeyboardButton(
             payment_texts.admin_refund_button(charge),
-            callback_data=f"{ADMIN_REFUND_PREFIX}{charge.payment_id}",
+            callback_data=f"{ADMIN_REFUND_PREFIX}{ORPHAN_MARK if charge.orphan else ''}{charge.payment_id}",
         )
         text = payment_texts.admin_refund_question(charge, self.settings.timezone)
         await reply(update, text, InlineKeyboardMarkup([[button]]))
@@ -255,9 +261,12 @@ class MoneyHandlers(HandlerGroup):
             await query.answer(replies.NOT_ADMIN, show_alert=True)
             return
         await query.answer()
-        payment_id = int(query.data.removeprefix(ADMIN_REFUND_PREFIX))
+        target = query.data.removeprefix(ADMIN_REFUND_PREFIX)
         await _drop_keyboard(query)
-        receipt = await self.lottery.wallet.refund_any(payment_id)
+        if target.startswith(ORPHAN_MARK):
+            receipt = await self.lottery.wallet.refund_orphan(int(target.removeprefix(ORPHAN_MARK)))
+        else:
+            receipt = await self.lottery.wallet.refund_any(int(target))
         await reply(update, payment_texts.admin_refunded(receipt))
 
     async def reconcile(self, update: Update, context: Context) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from core.clock import FixedClock
 from tests.bot.harness import ADMIN, BotHarness
+from tests.bot.test_e2e_pay_picker import buttons
 from tests.bot.test_e2e_star_refunds import paid, status
 from tests.bot.test_e2e_stars import balance, invoice, pay, payments, player, pre_checkout
 from tests.support.bot_api import BotApiEmulator
@@ -148,3 +149,26 @@ async def test_a_used_picker_does_not_pay_again(harness: BotHarness, api: BotApi
     assert "used already" in again["text"]
     assert (await harness.lottery.wallet.history(1)).balance == 50
     assert api.calls_of("editMessageReplyMarkup")[0]["message_id"] == picker["message_id"]
+
+
+async def test_an_admin_gives_an_orphan_payment_back(stars: BotHarness, api: BotApiEmulator) -> None:
+    api.send_successful_payment(5, payload="never-an-order", total_amount=30, charge_id="stxSTRANGER")
+    await api.wait_for_message(5, lambda text: "kept on record" in text)
+    await api.wait_for_message(ADMIN, lambda text: "stxSTRANGER" in text)
+    api.send_command(ADMIN, "/refund stxSTRANGER")
+    question = await api.wait_for_message(ADMIN, lambda text: "Orphan payment stxSTRANGER" in text)
+    assert "⭐ 30 from user 5" in question["text"]
+    [(label, data)] = buttons(question)
+    assert label == "Refund ⭐ 30"
+    api.press_button(ADMIN, data, message_id=question["message_id"])
+    await api.wait_for_message(ADMIN, lambda text: "went back to its payer" in text)
+    call = api.calls_of("refundStarPayment")[0]
+    assert (call["user_id"], call["telegram_payment_charge_id"]) == (5, "stxSTRANGER")
+    assert "stxSTRANGER" in api.refunded_charges
+    again = await stars.say(ADMIN, "/refund stxSTRANGER")
+    assert again == "Orphan payment stxSTRANGER (⭐ 30) was refunded already."
+    async with stars.lottery.context.db.snapshot() as uow:
+        orphan = await uow.payments.orphan("stxSTRANGER")
+    assert orphan is not None
+    assert orphan.refunded_at is not None
+    assert await payments(stars) == 0

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.String(length=128), nullable=False),
         sa.Column("reason", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("refunded_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_orphan_payments")),
         sa.UniqueConstraint("charge_id", name=op.f("uq_orphan_payments_charge_id")),
     )
