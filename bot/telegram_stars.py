@@ -60,7 +60,13 @@ class TelegramStars:
         raise ProviderUnavailable("refund")
 
     async def star_transactions(self, *, offset: int, limit: int) -> Sequence[ProviderTransaction]:
-        page = await self._bot.get_star_transactions(offset=offset, limit=limit, read_timeout=self._timeout)
+        """One page; Telegram failing is said plainly, before reconciliation has changed anything."""
+        try:
+            page = await self._bot.get_star_transactions(
+                offset=offset, limit=limit, read_timeout=self._timeout
+            )
+        except (NetworkError, RetryAfter) as failed:
+            raise ProviderUnavailable("transactions") from failed
         return [_transaction(t) for t in page.transactions]
 
 

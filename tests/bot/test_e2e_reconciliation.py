@@ -122,3 +122,15 @@ async def test_the_first_periodic_run_comes_within_five_minutes_of_startup(stars
     wait = job.next_t - dt.datetime.now(dt.UTC)
     assert dt.timedelta(seconds=290) < wait <= dt.timedelta(seconds=300)
     assert job.job.trigger.interval == dt.timedelta(days=1)  # then daily, by default
+
+
+async def test_telegram_failing_to_list_changes_nothing(stars: BotHarness, api: BotApiEmulator) -> None:
+    await player(stars, 1)
+    sent = await invoice(stars, 1, 1)
+    api.charge_without_update(1, payload=sent["payload"], total_amount=10, charge_id="stxLATER")
+    api.fail_next("getStarTransactions", 502)
+    answer = await stars.say(ADMIN, "/reconcile")
+    assert "not answering" in answer
+    assert "Nothing was changed" in answer
+    assert await balance(stars, 1) == 0
+    assert "Missed payments booked: stxLATER" in await stars.say(ADMIN, "/reconcile")
