@@ -50,7 +50,7 @@ async def test_a_timed_out_refund_is_settled_by_reconcile(
 ) -> None:
     await player(stars, 1)
     await paid(stars, 1, 1, "stxLOST")
-    api.set_delay("refundStarPayment", 2)  # every try outlasts the bot's 0.5 s; Telegram does refund
+    api.set_delay("refundStarPayment", 1)  # every try outlasts the bot's 0.5 s; Telegram does refund
     listed = await refund_list(stars, 1)
     api.press_button(1, "refund:1", message_id=listed["message_id"])
     await api.wait_for_message(1, lambda text: "not confirmed" in text)
