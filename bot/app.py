@@ -17,7 +17,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot import health
-from bot.commands import ADMIN_COMMANDS, PLAYER_COMMANDS, register_commands
+from bot.commands import ADMIN_COMMANDS, PAYMENT_TERMS_COMMANDS, PLAYER_COMMANDS, register_commands
 from bot.delivery import Delivery
 from bot.errors import APOLOGY, explain
 from bot.handlers.admin import AdminHandlers
@@ -29,14 +29,18 @@ from bot.handlers.language import GROUP as LANGUAGE_GROUP
 from bot.handlers.language import LanguageHandlers
 from bot.handlers.money import MoneyHandlers
 from bot.handlers.players import PlayerHandlers
+from bot.handlers.terms import TermsHandlers
 from bot.handlers.tickets import TicketHandlers
 from bot.i18n import shipped
 from bot.mailer import Mailer, SmtpMailer
 from bot.pacing import ReplyFirstLimiter
 from bot.parsing import BadInput
+from bot.reconciling import ReconciliationJob
 from bot.scheduling import DrawScheduler
 from bot.settings import Settings
+from bot.telegram_stars import TelegramStars
 from core.errors import LotteryError
+from core.gateway import StarsGateway
 from core.service import LotteryService
 
 log = logging.getLogger(__name__)
@@ -62,6 +66,21 @@ class LotteryBot:
             else (SmtpMailer.from_settings(settings) if settings.email_enabled else None)
         )
         self.application = self._build(throttle or Throttle(), request)
+        self.reconciliation: ReconciliationJob | None = None
+        if isinstance(lottery.context.gateway, StarsGateway):
+            lottery.context.gateway.attach(
+                TelegramStars(
+                    self.application.bot,
+                    attempts=settings.payment_call_attempts,
+                    timeout=settings.payment_call_timeout,
+                )
+            )
+            self.reconciliation = ReconciliationJob(
+                lottery,
+                self.application.bot,
+                settings.admin_ids,
+                interval=settings.reconcile_interval_seconds,
+            )
         # A batch is about one second of sending: what a crash could send twice at most.
         batch_size = max(1, min(500, round(settings.messages_per_second)))
         self.delivery = Delivery(lottery, self.application.bot, self.mailer, batch_size=batch_size)
@@ -83,9 +102,9 @@ class LotteryBot:
             .build()
         )
         application.add_handlers(LanguageHandlers(shipped()).handlers(), group=LANGUAGE_GROUP)
-        commands = [c.command for c in (*PLAYER_COMMANDS, *ADMIN_COMMANDS)]
+        commands = [c.command for c in (*PLAYER_COMMANDS, *PAYMENT_TERMS_COMMANDS, *ADMIN_COMMANDS)]
         application.add_handlers(Guards(throttle, commands=commands).by_group())
-        groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, AdminHandlers, DrawHandlers]
+        groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, TermsHandlers, AdminHandlers, DrawHandlers]
         regular = [h for group in groups for h in group(self.lottery, settings).handlers()]
         application.add_handlers([*regular, *Fallbacks().handlers()], group=0)
         application.add_error_handler(self._on_error)
@@ -96,10 +115,14 @@ class LotteryBot:
         application = self.application
         await application.initialize()  # getMe: fails fast on a wrong token
         await self.lottery.migrate()
-        await register_commands(application.bot, self.settings.admin_ids)
+        await register_commands(
+            application.bot, self.settings.admin_ids, payments_are_real=self.settings.payments_are_real
+        )
         job_queue = application.job_queue
         assert job_queue is not None, "python-telegram-bot needs its job-queue extra"
         self.scheduler.install(job_queue)
+        if self.reconciliation is not None:
+            self.reconciliation.install(job_queue)
         if self.settings.heartbeat_file is not None:
             health.beat(self.settings.heartbeat_file)
             job_queue.run_repeating(

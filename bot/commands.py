@@ -28,6 +28,13 @@ PLAYER_COMMANDS = [
     BotCommand("deleteme", "Delete your data"),
 ]
 
+# Listed in the menu only when payments are real (Telegram's terms for bots that take payments).
+PAYMENT_TERMS_COMMANDS = [
+    BotCommand("paysupport", "Help with a payment"),
+    BotCommand("terms", "Terms of the lottery"),
+    BotCommand("privacy", "What data the bot keeps"),
+]
+
 ADMIN_COMMANDS = [
     BotCommand("close", "Close open lotteries now and draw"),
     BotCommand("newevent", "Create a lottery ahead"),
@@ -38,14 +45,16 @@ ADMIN_COMMANDS = [
     BotCommand("stats", "Totals"),
     BotCommand("outbox", "Notices waiting, sent and failed"),
     BotCommand("exportrecord", "A day's draw record as a JSON file"),
+    BotCommand("reconcile", "Check payments against Telegram"),
 ]
 
 
-async def register_commands(bot: Bot, admin_ids: Iterable[int]) -> None:
-    await bot.set_my_commands(PLAYER_COMMANDS, scope=BotCommandScopeDefault())
+async def register_commands(bot: Bot, admin_ids: Iterable[int], *, payments_are_real: bool = False) -> None:
+    players = PLAYER_COMMANDS + (PAYMENT_TERMS_COMMANDS if payments_are_real else [])
+    await bot.set_my_commands(players, scope=BotCommandScopeDefault())
     for admin_id in admin_ids:
         try:
-            await bot.set_my_commands(PLAYER_COMMANDS + ADMIN_COMMANDS, scope=BotCommandScopeChat(admin_id))
+            await bot.set_my_commands(players + ADMIN_COMMANDS, scope=BotCommandScopeChat(admin_id))
         except TelegramError as refused:
             # Telegram refuses a chat scope until the admin has opened a chat with the bot.
             log.warning("could not set the admin commands for %s: %s", admin_id, refused)

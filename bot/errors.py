@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot import payment_texts
 from bot.parsing import BadInput
 from core.errors import (
     BallotWithoutReceipt,
+    ChargeUnknown,
     EventAlreadyExists,
     EventClosed,
     EventNotEditable,
@@ -27,6 +29,8 @@ from core.errors import (
     OrderUnknown,
     PaymentFailed,
     PaymentNotRefundable,
+    PaymentSpent,
+    ProviderUnavailable,
     RefundPending,
     RefundsUnavailable,
     UnexpectedCurrency,
@@ -75,12 +79,15 @@ def explain(error: LotteryError | BadInput, timezone: ZoneInfo) -> str:
         case PaymentNotRefundable():
             return "That payment cannot be refunded (it was refunded already, or is not yours)."
         case RefundPending():
-            return (
-                "Your refund is being processed by the payment provider. The amount is set aside "
-                "and not spendable until it is confirmed."
-            )
+            return payment_texts.refund_pending()
         case RefundsUnavailable():
-            return "Refunds of Telegram Stars payments are not available yet. Your credit stays yours."
+            return payment_texts.refunds_unavailable()
+        case PaymentSpent():
+            return payment_texts.payment_spent(error)
+        case ProviderUnavailable():
+            return payment_texts.provider_unavailable(error)
+        case ChargeUnknown():
+            return payment_texts.charge_unknown(error)
         case PaymentFailed():
             return f"The payment did not go through: {error.reason}. Nothing was charged."
         case NoSuchBallot():

@@ -17,6 +17,7 @@ from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 from bot.i18n import Translator
+from core.currencies import TELEGRAM_CURRENCIES, minor_digits
 
 STARS = "XTR"
 
@@ -26,9 +27,14 @@ def money(amount: int, currency: str, t: Translator) -> str:
     if currency.upper() == STARS:
         # Telegram gives Stars exp = 0: the amount is the number of stars.
         return t.gettext("⭐ {amount}").format(amount=format_decimal(amount, locale=t.locale))
-    digits = get_currency_precision(currency.upper())
+    code = currency.upper()
+    # Telegram's own digits where it takes the currency (they differ from CLDR's for five of them).
+    digits = minor_digits(code) if code in TELEGRAM_CURRENCIES else get_currency_precision(code)
     value = Decimal(amount).scaleb(-digits)
-    return format_currency(value, currency.upper(), locale=t.locale)
+    # Where Telegram keeps cents that CLDR does not (AFN, ALL, LBP, RSD, YER), Babel would round
+    # them away: the locale's pattern (two decimals) shows them instead.
+    own_digits = digits == get_currency_precision(code)
+    return format_currency(value, code, locale=t.locale, currency_digits=own_digits)
 
 
 def ballots(n: int, t: Translator) -> str:

@@ -16,10 +16,12 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.beacon import DEFAULT_URLS, QUICKNET_PERIOD, DrandBeacon, DrawPolicy
-from core.gateway import DummyGateway, PaymentGateway, StarsGateway
+from core.currencies import TELEGRAM_CURRENCIES
+from core.gateway import DummyGateway, PaymentGateway, StarsGateway, TelegramFiatGateway
 from core.rules import LotteryRules
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+MAX_TERMS_LENGTH = 4096
 
 
 class SmtpSecurity(StrEnum):
@@ -36,6 +38,7 @@ class DrawBeaconKind(StrEnum):
 class PaymentProvider(StrEnum):
     DUMMY = "dummy"
     STARS = "stars"
+    TELEGRAM = "telegram"  # fiat through a payment provider connected in @BotFather
 
 
 class Settings(BaseSettings):
@@ -50,6 +53,7 @@ class Settings(BaseSettings):
     currency: str = Field(default="XTR", min_length=1, max_length=8)
     max_ballots_per_purchase: int = Field(default=100, ge=1, le=100_000)
     payment_provider: PaymentProvider = PaymentProvider.DUMMY
+    payment_provider_token: SecretStr = SecretStr("")
     smtp_host: str = ""
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "lottery@localhost"
@@ -81,6 +85,36 @@ class Settings(BaseSettings):
             if not urls or not all(url.startswith(("https://", "http://")) for url in urls):
                 raise ValueError("must be comma-separated http(s) URLs of drand mirrors")
             return urls
+        return value
+
+    # Calls to Telegram's payment methods (refunds, the transaction list): how long one may take, and
+    # how many tries a failing one gets before the player is told to try later.
+    payment_call_timeout: float = Field(default=10.0, gt=0, le=120)
+    payment_call_attempts: int = Field(default=3, ge=1, le=10)
+    # How often Stars payments are reconciled with Telegram's books (the first run is at most five
+    # minutes after startup).
+    reconcile_interval_seconds: float = Field(default=86_400.0, gt=0)
+    # What /paysupport, /terms and /privacy answer: the text itself, or the path of a UTF-8 file
+    # holding it. Empty: a translated default.
+    paysupport_text: str = ""
+    terms_text: str = ""
+    privacy_text: str = ""
+
+    @field_validator("paysupport_text", "terms_text", "privacy_text")
+    @classmethod
+    def _text_or_file(cls, value: str) -> str:
+        """A value naming an existing file is that file's text, read once at startup."""
+        value = value.strip()
+        if not value:
+            return ""
+        path = Path(value).expanduser()
+        try:
+            if len(value) < 4096 and path.is_file():
+                value = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as unreadable:
+            raise ValueError(f"cannot read {path}: {unreadable}") from unreadable
+        if not 1 <= len(value) <= MAX_TERMS_LENGTH:
+            raise ValueError(f"must be 1 to {MAX_TERMS_LENGTH} characters (one Telegram message)")
         return value
 
     @field_validator("heartbeat_file", mode="before")
@@ -151,9 +185,28 @@ class Settings(BaseSettings):
             raise ValueError("CURRENCY must be XTR when PAYMENT_PROVIDER is stars")
         return self
 
+    @model_validator(mode="after")
+    def _fiat_needs_a_provider(self) -> Settings:
+        """Fiat invoices need the token of a provider connected in @BotFather and a currency it takes."""
+        if self.payment_provider is not PaymentProvider.TELEGRAM:
+            return self
+        if not self.payment_provider_token.get_secret_value().strip():
+            raise ValueError("PAYMENT_PROVIDER_TOKEN is required when PAYMENT_PROVIDER is telegram")
+        if self.currency not in TELEGRAM_CURRENCIES:
+            raise ValueError(
+                f"CURRENCY {self.currency} is not one Telegram takes for fiat payments "
+                "(Stars are PAYMENT_PROVIDER=stars)"
+            )
+        return self
+
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.lottery_timezone)
+
+    @property
+    def payments_are_real(self) -> bool:
+        """Real money changes hands: Telegram asks such bots for /paysupport, /terms and /privacy."""
+        return self.payment_provider is not PaymentProvider.DUMMY
 
     @property
     def email_enabled(self) -> bool:
@@ -162,6 +215,8 @@ class Settings(BaseSettings):
     def payment_gateway(self) -> PaymentGateway:
         if self.payment_provider is PaymentProvider.STARS:
             return StarsGateway()
+        if self.payment_provider is PaymentProvider.TELEGRAM:
+            return TelegramFiatGateway()
         return DummyGateway()
 
     def draw_policy(self) -> DrawPolicy:

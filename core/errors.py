@@ -177,3 +177,42 @@ class UnexpectedCurrency(LotteryError):
 
 class RefundsUnavailable(PaymentFailed):
     """The provider's refunds are not wired in yet; the payment stays credited."""
+
+
+class PaymentSpent(LotteryError):
+    """A refund gives a whole payment back, and the credit it bought has been spent (in part)."""
+
+    def __init__(self, payment_id: int, amount: int, balance: int, currency: str) -> None:
+        super().__init__(f"payment {payment_id} of {amount} {currency} is spent; the balance is {balance}")
+        self.payment_id = payment_id
+        self.amount = amount
+        self.balance = balance
+        self.currency = currency
+
+
+class ProviderUnavailable(LotteryError):
+    """Telegram kept failing (5xx, 429, network) on `action`; nothing changed, so the player may retry."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"the payment provider is unavailable for {action}")
+        self.action = action
+
+
+class ChargeUnknown(LotteryError):
+    """An admin named a charge id that is neither a payment nor an orphan payment on record."""
+
+    def __init__(self, charge_id: str) -> None:
+        super().__init__(f"no payment with charge id {charge_id!r}")
+        self.charge_id = charge_id
+
+
+class PaymentOrphaned(LotteryError):
+    """Telegram took a payment from someone who is no player (never registered, or deleted): it is
+    kept on record for the admins instead of being credited or lost."""
+
+    def __init__(self, charge_id: str, amount: int, currency: str, *, newly_kept: bool) -> None:
+        super().__init__(f"payment {charge_id} of {amount} {currency} has no player to credit")
+        self.charge_id = charge_id
+        self.amount = amount
+        self.currency = currency
+        self.newly_kept = newly_kept

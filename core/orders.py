@@ -1,4 +1,4 @@
-"""Paying by invoice (Telegram Stars): an order, Telegram's question before charging, the payment.
+"""Paying by invoice (Telegram Stars, or fiat through Telegram): an order, Telegram's question, the payment.
 
 The invoice payload is a random order name and nothing more. Everything that matters (buyer, amount,
 currency, day) is read from the stored order, so a forged or replayed payload cannot buy cheaper.
@@ -13,7 +13,14 @@ import secrets
 from dataclasses import replace
 
 from core.context import Context, player_of
-from core.errors import EventClosed, OrderChanged, OrderDayDrawn, OrderUnknown, UnexpectedCurrency
+from core.errors import (
+    EventClosed,
+    OrderChanged,
+    OrderDayDrawn,
+    OrderUnknown,
+    PaymentOrphaned,
+    UnexpectedCurrency,
+)
 from core.results import EventStatus, Invoice, OrderPayment
 from core.wallet import Wallet
 from storage import UnitOfWork
@@ -87,15 +94,22 @@ class Orders:
         """
         if currency != self._ctx.rules.currency:
             log.error("payment %s in %s %s cannot be credited", charge_id, amount, currency)
+            await self._keep_orphan(telegram_id, payload, charge_id, amount, currency, "currency")
             raise UnexpectedCurrency(currency)
         async with self._ctx.db.snapshot() as uow:
             order = await uow.star_orders.by_payload(payload)
             event = await _event(uow, order) if order is not None else None
             player = await uow.players.by_telegram_id(telegram_id)
+            known = await uow.payments.by_charge_id(charge_id) is not None
+        if player is None and not known:
+            log.error("payment %s of %s %s has no player to credit; kept", charge_id, amount, currency)
+            newly = await self._keep_orphan(telegram_id, payload, charge_id, amount, currency, "no player")
+            raise PaymentOrphaned(charge_id, amount, currency, newly_kept=newly)
         ours = order is not None and player is not None and order.player_id == player.id
+        differs = order is None or not ours or (amount, currency) != (order.total, order.currency)
         if order is None or not ours:
             log.warning("payment %s names no order of its payer; booking what was paid", charge_id)
-        elif (amount, currency) != (order.total, order.currency):
+        elif differs:
             log.warning(
                 "payment %s paid %s %s for an order of %s %s; booking what was paid",
                 charge_id,
@@ -105,7 +119,11 @@ class Orders:
                 order.currency,
             )
         receipt = await self._wallet.record_payment(
-            telegram_id, provider="stars", charge_id=charge_id, amount=amount, currency=currency
+            telegram_id,
+            provider=self._ctx.gateway.name,
+            charge_id=charge_id,
+            amount=amount,
+            currency=currency,
         )
         if order is not None and ours and receipt.newly_credited:
             async with self._ctx.db.transaction() as uow:
@@ -115,7 +133,22 @@ class Orders:
             receipt=replace(receipt, affordable=self._ctx.rules.affordable(receipt.balance, price)),
             day=event.day if event is not None else None,
             carried_over=event is not None and self._drawn(event),
+            differs_from_order=differs and receipt.newly_credited,
         )
+
+    async def _keep_orphan(
+        self, telegram_id: int, payload: str, charge_id: str, amount: int, currency: str, reason: str
+    ) -> bool:
+        async with self._ctx.db.transaction() as uow:
+            return await uow.payments.add_orphan_if_new(
+                charge_id=charge_id,
+                telegram_id=telegram_id,
+                amount=amount,
+                currency=currency,
+                payload=payload,
+                reason=reason,
+                now=self._ctx.clock.now(),
+            )
 
     def _drawn(self, event: Event) -> bool:
         """An order's day is over once its lottery is no longer open or its midnight has passed."""

@@ -190,3 +190,76 @@ class OrderPayment:
     receipt: PaymentReceipt
     day: dt.date | None
     carried_over: bool
+    # What was paid is not what the order asked (or it names no order of the payer): booked as paid,
+    # and worth an admin's look.
+    differs_from_order: bool = False
+
+
+class MismatchKind(StrEnum):
+    """What reconciliation found that it cannot settle by itself; admins look at each one."""
+
+    REFUND_NOT_OURS = "refund_not_ours"  # Telegram refunded a charge the books do not know
+    REFUND_OF_SPENT_CREDIT = "refund_of_spent_credit"  # Telegram refunded credit already spent
+    AMOUNT_DIFFERS = "amount_differs"  # the books and Telegram disagree on what was paid
+    NOT_IN_TELEGRAM = "not_in_telegram"  # a Stars payment on the books that Telegram does not list
+    NO_PAYER = "no_payer"  # a payment in Telegram's list without a user to credit
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    kind: MismatchKind
+    charge_id: str
+    ours: int | None = None
+    theirs: int | None = None
+
+
+@dataclass(frozen=True)
+class ReconciliationReport:
+    """What one reading of the provider's books changed, and what it could not explain."""
+
+    transactions: int
+    booked: tuple[str, ...] = ()  # paid charges the books had missed, now credited
+    orphans: tuple[str, ...] = ()  # paid charges nobody could be credited for, kept as orphans
+    confirmed: tuple[int, ...] = ()  # pending refunds Telegram made: settled as refunded
+    restored: tuple[int, ...] = ()  # pending refunds Telegram never made: credit given back
+    refunds_booked: tuple[int, ...] = ()  # refunds Telegram made that the books had missed
+    still_pending: int = 0  # refunds too young to judge (their call may still be in flight)
+    mismatches: tuple[Mismatch, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.booked or self.orphans or self.confirmed or self.restored or self.refunds_booked)
+
+
+@dataclass(frozen=True)
+class OrphanReceipt:
+    """A payment kept on record although no player could be credited (unknown or deleted payer)."""
+
+    charge_id: str
+    amount: int
+    currency: str
+    newly_kept: bool
+
+
+@dataclass(frozen=True)
+class ChargeSummary:
+    """One payment as an admin sees it before refunding it; an orphan payment has `orphan` set."""
+
+    payment_id: int
+    charge_id: str
+    amount: int
+    currency: str
+    status: str
+    telegram_id: int | None
+    paid_at: dt.datetime
+    orphan: bool = False
+
+
+class RefundReport(StrEnum):
+    """What a refund Telegram reports (a `refunded_payment` message) did to the books."""
+
+    KNOWN = "known"  # booked already: nothing to do
+    CONFIRMED = "confirmed"  # a refund of unknown outcome, now known to be done
+    BOOKED = "booked"  # made outside the bot: the credit is taken back now
+    SPENT = "spent"  # made outside the bot, but the credit is spent: for the admins
+    UNKNOWN = "unknown"  # a charge not on the books as a payment (an orphan, or none)

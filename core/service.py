@@ -12,6 +12,7 @@ from core.notifications import Notifications
 from core.orders import Orders
 from core.players import PlayerAccounts
 from core.receipts import Receipts
+from core.reconciliation import Reconciliation
 from core.rules import LotteryRules
 from core.tickets import Tickets
 from core.wallet import Wallet
@@ -45,6 +46,7 @@ class LotteryService:
         self.notifications = Notifications(self.context)
         self.receipts = Receipts(self.context)
         self.orders = Orders(self.context, self.wallet)
+        self.reconciliation = Reconciliation(self.context, self.wallet, self.orders)
 
     @classmethod
     def connect(

@@ -12,13 +12,16 @@ from dataclasses import replace
 
 from core.context import Context, player_of
 from core.errors import (
-    NotEnoughCredit,
+    ChargeUnknown,
     PaymentFailed,
     PaymentNotRefundable,
+    PaymentSpent,
+    ProviderUnavailable,
     RefundPending,
     RefundsUnavailable,
 )
 from core.results import (
+    ChargeSummary,
     EventBallots,
     EventStatus,
     History,
@@ -27,7 +30,10 @@ from core.results import (
     PaymentReceipt,
     RefundablePayment,
     RefundReceipt,
+    RefundReport,
 )
+from storage import UnitOfWork
+from storage.models import Payment
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +111,7 @@ class Wallet:
         )
 
     async def refundable(self, telegram_id: int) -> list[RefundablePayment]:
-        """Payments that can go back whole now: not refunded, and covered by the balance."""
+        """Payments that can go back whole now: not refunded, and covered by the balance; newest first."""
         self._refuse_unless_refundable()
         async with self._ctx.db.snapshot() as uow:
             player = await player_of(uow, telegram_id)
@@ -122,57 +128,172 @@ class Wallet:
         ]
 
     async def refund(self, telegram_id: int, payment_id: int) -> RefundReceipt:
-        """Take the credit back first, then ask the provider; put the credit back if it refuses.
-
-        The provider is never called inside a database transaction, and the credit can never be spent
-        and refunded both: the debit and the payment's move to "refunding" commit together.
-        """
+        """Refund one of the player's own payments, whole."""
         self._refuse_unless_refundable()
         now = self._ctx.clock.now()
         async with self._ctx.db.transaction() as uow:
             player = await player_of(uow, telegram_id)
-            amount = await uow.payments.claim_refund(payment_id, player_id=player.id)
-            if amount is None:
-                raise PaymentNotRefundable(payment_id, "not found, or refunded already")
-            balance = await uow.players.debit(player.id, amount)
-            if balance is None:
-                raise NotEnoughCredit(amount, player.balance, self._ctx.rules.currency)
-            await uow.ledger.append(
-                player_id=player.id,
-                kind=LedgerKind.REFUND,
-                amount=-amount,
-                payment_id=payment_id,
-                now=now,
-            )
             payment = await uow.payments.by_id(payment_id)
-            assert payment is not None
+            if payment is None or payment.player_id != player.id:
+                raise PaymentNotRefundable(payment_id, "not found, or not yours")
+            balance = await self._reserve(uow, payment, player.balance, now)
+        return await self._complete(payment, telegram_id, balance)
+
+    async def charge(self, charge_id: str) -> ChargeSummary:
+        """The payment an admin names by the provider's charge id, to confirm before refunding."""
+        async with self._ctx.db.snapshot() as uow:
+            payment = await uow.payments.by_charge_id(charge_id)
+            if payment is None:
+                orphan = await uow.payments.orphan(charge_id)
+                if orphan is None:
+                    raise ChargeUnknown(charge_id)
+                return ChargeSummary(
+                    payment_id=orphan.id,
+                    charge_id=orphan.charge_id,
+                    amount=orphan.amount,
+                    currency=orphan.currency,
+                    status="refunded" if orphan.refunded_at is not None else "orphan",
+                    telegram_id=orphan.telegram_id,
+                    paid_at=orphan.created_at,
+                    orphan=True,
+                )
+            player = await uow.players.by_id(payment.player_id)
+        return ChargeSummary(
+            payment_id=payment.id,
+            charge_id=payment.charge_id,
+            amount=payment.amount,
+            currency=payment.currency,
+            status=payment.status,
+            telegram_id=player.telegram_id if player is not None else None,
+            paid_at=payment.created_at,
+        )
+
+    async def refund_any(self, payment_id: int) -> RefundReceipt:
+        """An admin's refund of any player's payment; the same rules as the player's own."""
+        self._refuse_unless_refundable()
+        now = self._ctx.clock.now()
+        async with self._ctx.db.transaction() as uow:
+            payment = await uow.payments.by_id(payment_id)
+            if payment is None:
+                raise PaymentNotRefundable(payment_id, "not found")
+            player = await uow.players.by_id(payment.player_id)
+            if player is None or player.telegram_id is None:
+                raise PaymentNotRefundable(payment.id, "its payer deleted their account")
+            telegram_id = player.telegram_id
+            balance = await self._reserve(uow, payment, player.balance, now)
+        return await self._complete(payment, telegram_id, balance)
+
+    async def refund_orphan(self, orphan_id: int) -> RefundReceipt:
+        """Give back a payment nobody was credited for: no credit moves, Telegram is simply asked.
+
+        Asking twice is harmless (Telegram answers that it was refunded already, which counts as done).
+        """
+        self._refuse_unless_refundable()
+        async with self._ctx.db.snapshot() as uow:
+            orphan = await uow.payments.orphan_by_id(orphan_id)
+        if orphan is None:
+            raise PaymentNotRefundable(orphan_id, "no such orphan payment")
+        try:
+            await self._ctx.gateway.refund(payer=orphan.telegram_id, charge_id=orphan.charge_id)
+        except (PaymentFailed, ProviderUnavailable):
+            raise
+        except Exception as unknown:
+            log.error("refund of orphan payment %s has an unknown outcome: %r", orphan_id, unknown)
+            raise ProviderUnavailable("refund") from unknown
+        async with self._ctx.db.transaction() as uow:
+            await uow.payments.mark_orphan_refunded(orphan_id, now=self._ctx.clock.now())
+        return RefundReceipt(payment_id=orphan.id, amount=orphan.amount, currency=orphan.currency, balance=0)
+
+    async def refund_reported(self, charge_id: str) -> RefundReport:
+        """Telegram says a charge was refunded: make the books agree, once, whoever asked for it."""
+        async with self._ctx.db.snapshot() as uow:
+            payment = await uow.payments.by_charge_id(charge_id)
+        if payment is None:
+            return RefundReport.UNKNOWN
+        if payment.status == "refunding":
+            confirmed = await self.settle_refund(payment.id, refunded=True)
+            return RefundReport.CONFIRMED if confirmed else RefundReport.KNOWN
+        if payment.status == "refunded":
+            return RefundReport.KNOWN
+        try:
+            await self.book_provider_refund(payment.id)
+        except PaymentSpent:
+            log.error("Telegram refunded payment %s, whose credit is spent", payment.id)
+            return RefundReport.SPENT
+        except (PaymentNotRefundable, RefundPending):
+            return RefundReport.KNOWN
+        return RefundReport.BOOKED
+
+    async def book_provider_refund(self, payment_id: int) -> None:
+        """Book a refund the provider made without our asking (support, or an answer we lost)."""
+        now = self._ctx.clock.now()
+        async with self._ctx.db.transaction() as uow:
+            payment = await uow.payments.by_id(payment_id)
+            player = await uow.players.by_id(payment.player_id) if payment is not None else None
+            if payment is None or player is None:
+                raise PaymentNotRefundable(payment_id, "not found")
+            await self._reserve(uow, payment, player.balance, now)
+        await self.settle_refund(payment_id, refunded=True)
+
+    async def _reserve(self, uow: UnitOfWork, payment: Payment, balance: int, now: dt.datetime) -> int:
+        """Set the credit aside before the provider is asked: the payment's move to "refunding", the
+        debit and the ledger entry commit together, so a purchase racing the refund for the same
+        credit either spends it first (and the refund is refused) or finds it gone."""
+        amount = await uow.payments.claim_refund(payment.id, player_id=payment.player_id, now=now)
+        if amount is None:
+            if payment.status == "refunding":
+                raise RefundPending(payment.id)
+            raise PaymentNotRefundable(payment.id, "refunded already")
+        left = await uow.players.debit(payment.player_id, amount)
+        if left is None:
+            raise PaymentSpent(payment.id, amount, balance, payment.currency)
+        await uow.ledger.append(
+            player_id=payment.player_id,
+            kind=LedgerKind.REFUND,
+            amount=-amount,
+            payment_id=payment.id,
+            now=now,
+        )
+        return left
+
+    async def _complete(self, payment: Payment, telegram_id: int, balance: int) -> RefundReceipt:
+        """Ask the provider, never inside a database transaction; then settle what it answered."""
         try:
             await self._ctx.gateway.refund(payer=telegram_id, charge_id=payment.charge_id)
-        except PaymentFailed:
-            log.warning("provider refused refund of payment %s; credit restored", payment_id)
-            await self._restore_refund(player.id, payment_id, amount)
+        except (PaymentFailed, ProviderUnavailable):
+            log.warning("refund of payment %s did not happen; credit restored", payment.id)
+            await self.settle_refund(payment.id, refunded=False)
             raise
         except Exception as unknown:
             # A timeout or a dropped connection: the provider may have refunded or not. Giving the
             # credit back could pay twice, so the payment stays "refunding" until reconciled.
-            log.error("refund of payment %s has an unknown outcome: %r", payment_id, unknown)
-            raise RefundPending(payment_id) from unknown
-        async with self._ctx.db.transaction() as uow:
-            await uow.payments.settle_refund(payment_id, refunded=True, now=self._ctx.clock.now())
-        return RefundReceipt(payment_id=payment_id, amount=amount, currency=payment.currency, balance=balance)
+            log.error("refund of payment %s has an unknown outcome: %r", payment.id, unknown)
+            raise RefundPending(payment.id) from unknown
+        if not await self.settle_refund(payment.id, refunded=True):
+            log.error("payment %s was refunded, but something else settled it first", payment.id)
+        return RefundReceipt(
+            payment_id=payment.id, amount=payment.amount, currency=payment.currency, balance=balance
+        )
 
-    async def _restore_refund(self, player_id: int, payment_id: int, amount: int) -> None:
+    async def settle_refund(self, payment_id: int, *, refunded: bool) -> bool:
+        """Close a refund in flight: confirmed, or given back as credit. Only one caller wins."""
         now = self._ctx.clock.now()
         async with self._ctx.db.transaction() as uow:
-            await uow.payments.settle_refund(payment_id, refunded=False, now=now)
-            await uow.players.credit(player_id, amount)
+            if not await uow.payments.settle_refund(payment_id, refunded=refunded, now=now):
+                return False
+            if refunded:
+                return True
+            payment = await uow.payments.by_id(payment_id)
+            assert payment is not None
+            await uow.players.credit(payment.player_id, payment.amount)
             await uow.ledger.append(
-                player_id=player_id,
+                player_id=payment.player_id,
                 kind=LedgerKind.REFUND_REVERSED,
-                amount=amount,
+                amount=payment.amount,
                 payment_id=payment_id,
                 now=now,
             )
+        return True
 
     async def history(self, telegram_id: int) -> History:
         async with self._ctx.db.snapshot() as uow:
@@ -206,6 +327,6 @@ class Wallet:
         )
 
     def _refuse_unless_refundable(self) -> None:
-        """Invoice payments (Stars) cannot be refunded yet: say so before any credit moves."""
-        if self._ctx.gateway.by_invoice:
-            raise RefundsUnavailable("refunds of Stars payments are not available yet")
+        """A provider the bot cannot ask for refunds (fiat): say so before any credit moves."""
+        if not self._ctx.gateway.refunds:
+            raise RefundsUnavailable("this payment provider offers no refunds through the bot")

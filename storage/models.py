@@ -153,6 +153,9 @@ class Payment(Base):
     status: Mapped[str] = mapped_column(String(16), default="credited", server_default="credited")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the credit was set aside for a refund: reconciliation leaves a young claim alone, since
+    # its refund call may still be in flight.
+    refund_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class LedgerEntry(Base):
@@ -269,3 +272,22 @@ class DrawRecord(Base):
     drawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class OrphanPayment(Base):
+    """Money Telegram says was paid that no player could be credited for (unknown or deleted payer).
+
+    Kept, never dropped: admins see it in the reconciliation report and can refund it by charge id.
+    """
+
+    __tablename__ = "orphan_payments"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    charge_id: Mapped[str] = mapped_column(String(255), unique=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(8))
+    payload: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -9,7 +9,7 @@ from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import insert_ignoring_conflicts
-from storage.models import Event, LedgerEntry, Payment
+from storage.models import Event, LedgerEntry, OrphanPayment, Payment
 
 
 class Payments:
@@ -58,7 +58,7 @@ class Payments:
         )
         return result.all()
 
-    async def claim_refund(self, payment_id: int, *, player_id: int) -> int | None:
+    async def claim_refund(self, payment_id: int, *, player_id: int, now: dt.datetime) -> int | None:
         """Mark a credited payment as being refunded; its amount if this caller won, else None."""
         result = await self._session.execute(
             update(Payment)
@@ -67,17 +67,97 @@ class Payments:
                 Payment.player_id == player_id,
                 Payment.status == "credited",
             )
-            .values(status="refunding")
+            .values(status="refunding", refund_requested_at=now)
             .returning(Payment.amount)
         )
         return result.scalar_one_or_none()
 
-    async def settle_refund(self, payment_id: int, *, refunded: bool, now: dt.datetime) -> None:
-        """Finish a refund the provider confirmed, or put the payment back when it refused."""
+    async def settle_refund(self, payment_id: int, *, refunded: bool, now: dt.datetime) -> bool:
+        """Finish a refund the provider confirmed, or put the payment back when it refused.
+
+        True only for the one caller that moved it out of "refunding": a handler and a reconciliation
+        settling the same refund never both give the credit back.
+        """
         values = {"status": "refunded", "refunded_at": now} if refunded else {"status": "credited"}
-        await self._session.execute(
-            update(Payment).where(Payment.id == payment_id, Payment.status == "refunding").values(**values)
+        result = await self._session.execute(
+            update(Payment)
+            .where(Payment.id == payment_id, Payment.status == "refunding")
+            .values(**values)
+            .returning(Payment.id)
         )
+        return result.scalar_one_or_none() is not None
+
+    async def refunding_since(self, before: dt.datetime) -> Sequence[Payment]:
+        """Refunds of unknown outcome claimed before `before`: old enough that no call is in flight."""
+        result = await self._session.scalars(
+            select(Payment)
+            .where(Payment.status == "refunding", Payment.refund_requested_at < before)
+            .order_by(Payment.id)
+        )
+        return result.all()
+
+    async def known_charge_ids(self, charge_ids: Sequence[str]) -> set[str]:
+        """Which of these charges are on record, as payments or as orphans."""
+        if not charge_ids:
+            return set()
+        paid = await self._session.scalars(select(Payment.charge_id).where(Payment.charge_id.in_(charge_ids)))
+        orphans = await self._session.scalars(
+            select(OrphanPayment.charge_id).where(OrphanPayment.charge_id.in_(charge_ids))
+        )
+        return set(paid.all()) | set(orphans.all())
+
+    async def of_provider(self, provider: str) -> Sequence[Payment]:
+        result = await self._session.scalars(
+            select(Payment).where(Payment.provider == provider).order_by(Payment.id)
+        )
+        return result.all()
+
+    async def add_orphan_if_new(
+        self,
+        *,
+        charge_id: str,
+        telegram_id: int,
+        amount: int,
+        currency: str,
+        payload: str,
+        reason: str,
+        now: dt.datetime,
+    ) -> bool:
+        """Keep a payment nobody could be credited for; True the first time this charge is kept."""
+        statement = insert_ignoring_conflicts(
+            self._session,
+            OrphanPayment,
+            values={
+                "charge_id": charge_id,
+                "telegram_id": telegram_id,
+                "amount": amount,
+                "currency": currency,
+                "payload": payload[:128],
+                "reason": reason,
+                "created_at": now,
+            },
+            conflict_columns=["charge_id"],
+        ).returning(OrphanPayment.id)
+        return (await self._session.execute(statement)).scalar_one_or_none() is not None
+
+    async def orphan_by_id(self, orphan_id: int) -> OrphanPayment | None:
+        return await self._session.get(OrphanPayment, orphan_id)
+
+    async def mark_orphan_refunded(self, orphan_id: int, *, now: dt.datetime) -> bool:
+        """Note that Telegram gave an orphan payment back; True for the first caller only."""
+        result = await self._session.execute(
+            update(OrphanPayment)
+            .where(OrphanPayment.id == orphan_id, OrphanPayment.refunded_at.is_(None))
+            .values(refunded_at=now)
+            .returning(OrphanPayment.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def orphan(self, charge_id: str) -> OrphanPayment | None:
+        result = await self._session.scalars(
+            select(OrphanPayment).where(OrphanPayment.charge_id == charge_id)
+        )
+        return result.one_or_none()
 
     async def total(self, *, status: str | None = None) -> int:
         statement = select(func.coalesce(func.sum(Payment.amount), 0))

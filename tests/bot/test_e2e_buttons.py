@@ -59,12 +59,12 @@ async def test_a_refund_is_chosen_by_button_and_only_the_owner_can_take_it(
     api.send_command(1, "/refund")
     offer = await api.wait_for_message(1)
     [(label, data)] = buttons(offer)
-    assert "20 XTR" in label
+    assert "⭐ 20" in label
 
     thief = await harness.press(2, data, message_id=offer["message_id"])
     assert "cannot be refunded" in thief["text"]
     refunded = await harness.press(1, data, message_id=offer["message_id"])
-    assert "Refunded 20 XTR" in refunded["text"]
+    assert "Refunded payment #1: ⭐ 20" in refunded["text"]
     twice = await harness.press(1, data, message_id=offer["message_id"])
     assert "cannot be refunded" in twice["text"]
     assert "Credit: 0 XTR" in await harness.say(1, "/me")

@@ -214,20 +214,3 @@ async def test_payments_are_never_throttled(
         assert await balance(harness, 1) == 10
     finally:
         await harness.stop()
-
-
-async def test_a_stars_refund_says_it_is_not_available_and_keeps_the_credit(
-    stars: BotHarness, api: BotApiEmulator
-) -> None:
-    await player(stars, 1)
-    sent = await invoice(stars, 1, 2)
-    assert (await pre_checkout(api, 1, sent["payload"], 20))["ok"] is True
-    await pay(api, 1, sent["payload"], 20, "stxKEEP")
-    answer = await stars.say(1, "/refund")
-    # Refused before any credit moves: no refund offered, no debit and credit-back pair in the ledger.
-    assert "not available yet" in answer
-    assert "Nothing was charged" not in answer
-    assert buttons(api.sent_messages(1)[-1]) == []
-    assert await balance(stars, 1) == 20
-    assert "refund" not in (await stars.say(1, "/history")).lower()
-    assert api.calls_of("refundStarPayment") == []

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from core.errors import NotEnoughCredit, PaymentFailed, PaymentNotRefundable, RefundPending
+from core.errors import PaymentFailed, PaymentNotRefundable, PaymentSpent, RefundPending
 from core.gateway import Charge, DummyGateway
 from core.results import LedgerKind
 from core.service import LotteryService
@@ -86,7 +86,7 @@ async def test_spent_credit_cannot_be_refunded(service: LotteryService, db: Data
     assert payment.kind is LedgerKind.PAYMENT
     async with db.snapshot() as uow:
         payment_id = (await uow.session.execute(select(Payment.id))).scalar_one()
-    with pytest.raises(NotEnoughCredit):
+    with pytest.raises(PaymentSpent):
         await service.wallet.refund(ann, payment_id)
     assert (await service.players.profile(ann)).balance == 10
     await assert_books_balance(db)

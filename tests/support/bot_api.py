@@ -638,8 +638,10 @@ class BotApiEmulator:
         currency: str = "XTR",
         username: str | None = None,
         first_name: str = "Test",
+        provider_charge_id: str = "",
     ) -> int:
-        """A ``successful_payment`` service message; also listed by ``getStarTransactions``.
+        """A ``successful_payment`` service message; a Stars one is also listed by ``getStarTransactions``
+        (fiat payments are in the provider's books, not Telegram's; they carry the provider's charge id).
 
         Send the same ``charge_id`` twice to test that crediting is idempotent.
         """
@@ -651,14 +653,44 @@ class BotApiEmulator:
             "total_amount": total_amount,
             "invoice_payload": payload,
             "telegram_payment_charge_id": charge_id,
-            "provider_payment_charge_id": "",
+            "provider_payment_charge_id": provider_charge_id,
         }
-        if charge_id not in self._charges:
-            self._charges[charge_id] = _Charge(user=user, amount=total_amount, payload=payload)
-            self.star_transactions.append(_incoming_transaction(charge_id, total_amount, user, payload))
+        if currency == "XTR":
+            self._book_charge(charge_id, user, total_amount, payload)
         message = self._user_message(user, _chat_for(user, "private", None), extra={})
         message["successful_payment"] = payment
         return self.send_update({"update_id": update_id, "message": message})
+
+    def send_refunded_payment(self, user_id: int, *, charge_id: str, first_name: str = "Test") -> int:
+        """A ``refunded_payment`` service message (Bot API 7.10) for a charge Telegram knows."""
+        charge = self._charges[charge_id]
+        user = _user(user_id, first_name, None, None)
+        message = self._user_message(user, _chat_for(user, "private", None), extra={})
+        message["refunded_payment"] = {
+            "currency": "XTR",
+            "total_amount": charge.amount,
+            "invoice_payload": charge.payload,
+            "telegram_payment_charge_id": charge_id,
+        }
+        return self.send_update({"message": message})
+
+    def refund_outside_the_bot(self, charge_id: str) -> None:
+        """Telegram's support refunds a charge: it shows in the books, the bot was not asked."""
+        self.refunded_charges.add(charge_id)
+        self.star_transactions.append(_refund_transaction(charge_id, self._charges[charge_id]))
+
+    def charge_without_update(
+        self, user_id: int, *, payload: str, total_amount: int, charge_id: str, first_name: str = "Test"
+    ) -> None:
+        """A payment Telegram took whose ``successful_payment`` update the bot never got (it was down
+        longer than Telegram keeps updates): only ``getStarTransactions`` knows of it."""
+        self._book_charge(charge_id, _user(user_id, first_name, None, None), total_amount, payload)
+
+    def _book_charge(self, charge_id: str, user: JSONDict, amount: int, payload: str) -> None:
+        """Telegram's books: one incoming transaction per charge, in the order they happened."""
+        if charge_id not in self._charges:
+            self._charges[charge_id] = _Charge(user=user, amount=amount, payload=payload)
+            self.star_transactions.append(_incoming_transaction(charge_id, amount, user, payload))
 
     def _send_user_message(
         self,
@@ -1032,6 +1064,8 @@ class BotApiEmulator:
         return True
 
     def _get_star_transactions(self, params: JSONDict) -> JSONDict:
+        """The Bot API documents this list "in chronological order": payments and refunds (a refund
+        carries its charge's id, with the user as ``receiver``) as they happened, paged by offset."""
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or MAX_STAR_TRANSACTIONS_PER_CALL)
         if offset < 0 or not 1 <= limit <= MAX_STAR_TRANSACTIONS_PER_CALL:

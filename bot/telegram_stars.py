@@ -1,0 +1,84 @@
+"""Telegram's side of Stars refunds and books, for the Stars gateway in core.
+
+Telegram failing for a moment (5xx, 429, a dropped connection) is retried a few times. A timeout is
+different: Telegram may have refunded already, so a retry is still safe (it then answers
+CHARGE_ALREADY_REFUNDED, which counts as done), but if every try times out the outcome is unknown
+and the payment stays "refunding" until reconciliation reads Telegram's books.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from telegram import Bot, StarTransaction, TransactionPartnerUser
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+
+from core.errors import PaymentFailed, ProviderUnavailable
+from core.gateway import ProviderTransaction, RefundOutcomeUnknown
+
+log = logging.getLogger(__name__)
+
+ALREADY_REFUNDED = "CHARGE_ALREADY_REFUNDED"
+# A 429 asking for a longer pause than this is not waited out: the player is told to try later.
+LONGEST_PAUSE = 5.0
+
+
+class TelegramStars:
+    def __init__(self, bot: Bot, *, attempts: int = 3, timeout: float = 10.0, backoff: float = 0.5) -> None:
+        self._bot = bot
+        self._attempts = attempts
+        self._timeout = timeout
+        self._backoff = backoff
+
+    async def refund_star_payment(self, *, user_id: int, charge_id: str) -> None:
+        timed_out = False
+        for attempt in range(1, self._attempts + 1):
+            pause = self._backoff * attempt
+            try:
+                await self._bot.refund_star_payment(user_id, charge_id, read_timeout=self._timeout)
+                return
+            except BadRequest as refused:
+                if ALREADY_REFUNDED in refused.message.upper():
+                    return
+                raise PaymentFailed(refused.message) from refused
+            except RetryAfter as busy:
+                wait = busy.retry_after
+                seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
+                if seconds > LONGEST_PAUSE:
+                    break
+                pause = max(pause, seconds)
+            except TimedOut:
+                timed_out = True
+            except NetworkError as failed:  # 5xx and dropped connections
+                log.warning("refundStarPayment failed (try %d): %s", attempt, failed)
+            if attempt < self._attempts:
+                await asyncio.sleep(pause)
+        if timed_out:
+            raise RefundOutcomeUnknown(charge_id)
+        raise ProviderUnavailable("refund")
+
+    async def star_transactions(self, *, offset: int, limit: int) -> Sequence[ProviderTransaction]:
+        """One page; Telegram failing is said plainly, before reconciliation has changed anything."""
+        try:
+            page = await self._bot.get_star_transactions(
+                offset=offset, limit=limit, read_timeout=self._timeout
+            )
+        except (NetworkError, RetryAfter) as failed:
+            raise ProviderUnavailable("transactions") from failed
+        return [_transaction(t) for t in page.transactions]
+
+
+def _transaction(transaction: StarTransaction) -> ProviderTransaction:
+    """A payment has the payer as `source`; its refund, the same id with the payer as `receiver`."""
+    partner = transaction.source or transaction.receiver
+    user = partner if isinstance(partner, TransactionPartnerUser) else None
+    return ProviderTransaction(
+        charge_id=transaction.id,
+        amount=transaction.amount,
+        at=transaction.date,
+        telegram_id=user.user.id if user is not None else None,
+        payload=(user.invoice_payload or "") if user is not None else "",
+        refund=transaction.source is None and transaction.receiver is not None,
+    )

@@ -1,0 +1,156 @@
+"""Stars refunds through the real bot and the Bot API emulator: /refund, its buttons, Telegram's answers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import FixedClock
+from storage.models import Payment
+from tests.bot.harness import BotHarness
+from tests.bot.test_e2e_pay_picker import buttons
+from tests.bot.test_e2e_stars import balance, invoice, pay, player, pre_checkout
+from tests.support.bot_api import BotApiEmulator, SentMessage
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def stars(api: BotApiEmulator, database_url: str, bot_clock: FixedClock) -> AsyncIterator[BotHarness]:
+    running = BotHarness(
+        api,
+        None,
+        database_url,
+        bot_clock,
+        payment_provider="stars",
+        lottery_timezone="Europe/Berlin",
+        payment_call_timeout=0.5,
+    )
+    await running.start()
+    yield running
+    await running.stop()
+
+
+async def paid(harness: BotHarness, user: int, quantity: int, charge_id: str) -> None:
+    sent = await invoice(harness, user, quantity)
+    assert (await pre_checkout(harness.api, user, sent["payload"], quantity * 10))["ok"] is True
+    await pay(harness.api, user, sent["payload"], quantity * 10, charge_id)
+
+
+async def refund_list(harness: BotHarness, user: int) -> SentMessage:
+    harness.api.send_command(user, "/refund")
+    return await harness.api.wait_for_message(user)
+
+
+async def status(harness: BotHarness, charge_id: str) -> str:
+    async with harness.lottery.context.db.snapshot() as uow:
+        payment = (await uow.session.scalars(select(Payment).where(Payment.charge_id == charge_id))).one()
+    return payment.status
+
+
+async def test_an_unused_payment_goes_back_whole(stars: BotHarness, api: BotApiEmulator) -> None:
+    await player(stars, 1)
+    await paid(stars, 1, 1, "stxOLD")
+    await paid(stars, 1, 2, "stxNEW")
+    listed = await refund_list(stars, 1)
+    choices = buttons(listed)
+    # Newest first, each naming the payment, its amount and the time on the lottery's clock
+    # (the test clock says 12:00 UTC, which is 14:00 in Berlin in May).
+    assert [data for _, data in choices] == ["refund:2", "refund:1"]
+    assert choices[0][0].startswith("#2: ⭐ 20, paid")
+    assert "14:00" in choices[0][0]
+    assert "#1: ⭐ 10" in choices[1][0]
+
+    api.press_button(1, "refund:2", message_id=listed["message_id"])
+    done = await api.wait_for_message(1, lambda text: "Refunded payment #2" in text)
+    assert "Your credit is now ⭐ 10" in done["text"]
+    call = api.calls_of("refundStarPayment")[0]
+    assert (call["user_id"], call["telegram_payment_charge_id"]) == (1, "stxNEW")
+    assert "stxNEW" in api.refunded_charges
+    assert await balance(stars, 1) == 10
+    assert await status(stars, "stxNEW") == "refunded"
+    # The used buttons are gone from the list's message.
+    [edit] = api.calls_of("editMessageReplyMarkup")
+    assert (edit["chat_id"], edit["message_id"]) == (1, listed["message_id"])
+    assert not edit.get("reply_markup")
+
+    # A second press of the same (stale) button refunds nothing more.
+    api.press_button(1, "refund:2", message_id=listed["message_id"])
+    again = await api.wait_for_message(1, lambda text: "cannot be refunded" in text)
+    assert "refunded already" in again["text"]
+    assert len(api.calls_of("refundStarPayment")) == 1
+    assert await balance(stars, 1) == 10
+    assert "refund" in (await stars.say(1, "/history")).lower()
+
+
+async def test_a_spent_payment_is_refused_plainly(stars: BotHarness, api: BotApiEmulator) -> None:
+    await player(stars, 1)
+    await paid(stars, 1, 2, "stxSPENT")
+    listed = await refund_list(stars, 1)
+    assert buttons(listed) == [("#1: ⭐ 20, paid May 1, 2024 14:00", "refund:1")]
+    assert "#1" in await stars.say(1, "/buy 1")
+    nothing = await refund_list(stars, 1)
+    assert "spent" in nothing["text"]
+    assert buttons(nothing) == []
+    # The old button is still on screen; pressing it now is refused and changes nothing.
+    api.press_button(1, "refund:1", message_id=listed["message_id"])
+    refused = await api.wait_for_message(1, lambda text: "cannot be refunded" in text)
+    assert "spent on ballots" in refused["text"]
+    assert "⭐ 10" in refused["text"]
+    assert api.calls_of("refundStarPayment") == []
+    assert await balance(stars, 1) == 10
+    assert await status(stars, "stxSPENT") == "credited"
+
+
+async def test_telegram_failing_for_a_moment_is_retried(stars: BotHarness, api: BotApiEmulator) -> None:
+    await player(stars, 1)
+    await paid(stars, 1, 1, "stxRETRY")
+    api.fail_next("refundStarPayment", 502)
+    api.fail_next("refundStarPayment", 429, retry_after=1)
+    listed = await refund_list(stars, 1)
+    api.press_button(1, "refund:1", message_id=listed["message_id"])
+    await api.wait_for_message(1, lambda text: "Refunded payment #1" in text)
+    assert len(api.calls_of("refundStarPayment")) == 3
+    assert "stxRETRY" in api.refunded_charges
+    assert await balance(stars, 1) == 0
+
+
+async def test_telegram_down_changes_nothing(stars: BotHarness, api: BotApiEmulator) -> None:
+    await player(stars, 1)
+    await paid(stars, 1, 1, "stxDOWN")
+    api.fail_next("refundStarPayment", 500, times=3)
+    listed = await refund_list(stars, 1)
+    api.press_button(1, "refund:1", message_id=listed["message_id"])
+    answer = await api.wait_for_message(1, lambda text: "not answering" in text)
+    assert "Nothing was changed" in answer["text"]
+    assert await balance(stars, 1) == 10
+    assert await status(stars, "stxDOWN") == "credited"
+    assert "stxDOWN" not in api.refunded_charges
+    assert buttons(await refund_list(stars, 1)) != []  # still refundable
+
+
+async def test_already_refunded_counts_as_done(stars: BotHarness, api: BotApiEmulator) -> None:
+    """Refunded by Telegram already (a lost answer, support, another process): the refund is booked."""
+    await player(stars, 1)
+    await paid(stars, 1, 1, "stxTWICE")
+    api.refunded_charges.add("stxTWICE")
+    listed = await refund_list(stars, 1)
+    api.press_button(1, "refund:1", message_id=listed["message_id"])
+    await api.wait_for_message(1, lambda text: "Refunded payment #1" in text)
+    assert await status(stars, "stxTWICE") == "refunded"
+    assert await balance(stars, 1) == 0
+
+
+async def test_a_timed_out_refund_stays_set_aside(stars: BotHarness, api: BotApiEmulator) -> None:
+    await player(stars, 1)
+    await paid(stars, 1, 1, "stxLOST")
+    api.set_delay("refundStarPayment", 2)  # every try outlasts the bot's 0.5 s
+    listed = await refund_list(stars, 1)
+    api.press_button(1, "refund:1", message_id=listed["message_id"])
+    answer = await api.wait_for_message(1, lambda text: "not confirmed" in text)
+    assert "set aside" in answer["text"]
+    assert await status(stars, "stxLOST") == "refunding"
+    assert await balance(stars, 1) == 0
+    assert "Not enough credit" in await stars.say(1, "/buy 1")
