@@ -3,8 +3,9 @@
 One loop per process claims due notices in batches (several processes share the outbox safely, see
 `core.notifications`), sends them concurrently within Telegram's limits (the Application's
 AIORateLimiter), and reports each outcome. A blocked bot (403) is final for Telegram only: the
-winner's email is a notice of its own. At shutdown the batch in hand is finished, and anything
-claimed but not sent is handed back, so a restart neither loses nor repeats a message.
+winner's email is a notice of its own. Each outcome is recorded as soon as it is known. At shutdown
+the sends in flight get `STOP_GRACE` to finish; those still waiting on Telegram or the mail server
+then are abandoned, and they and anything claimed but not sent are handed back, due again at once.
 
 Each send is bounded well under the claim's lease (`SEND_TIMEOUT`), so a batch is over, and its
 outcomes recorded, before another process can claim its rows. Outcomes carry the claim's fencing
@@ -18,6 +19,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
+from collections.abc import Mapping
 from typing import Any
 
 from telegram.error import BadRequest, Forbidden, RetryAfter
@@ -39,6 +42,11 @@ log = logging.getLogger(__name__)
 # but was not answered in time is sent again, as after any network timeout. (429s are not waited out
 # inside a send at all: `bot/pacing.py` hands them straight back, and the loop below pauses.)
 SEND_TIMEOUT = LEASE / 4
+# A stop (SIGTERM) lets sends already in flight finish for this long, then abandons the rest and hands
+# their notices back, due at once. Telegram usually answers in well under a second, so most sends in
+# flight are recorded; one that hangs (an outage, a dead connection) no longer holds the stop up to
+# the HTTP timeout. The whole stop stays well inside the 10 s promised and compose's 15 s grace period.
+STOP_GRACE = dt.timedelta(seconds=1)
 
 
 class Delivery:
@@ -63,6 +71,9 @@ class Delivery:
         self.lease = LEASE
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        # How long a stop lets the sends in flight finish before abandoning them (handed back unsent).
+        self.stop_grace = STOP_GRACE
+        self._abandon_at = 0.0
         # The longest `retry_after` Telegram asked for in the batch just sent: the next batch waits it out.
         self._flood_wait = dt.timedelta(0)
 
@@ -71,6 +82,8 @@ class Delivery:
         self._wake.set()
 
     def stop(self) -> None:
+        """Stop after the sends in flight finish, or abandon them once `stop_grace` is over."""
+        self._abandon_at = time.monotonic() + self.stop_grace.total_seconds()
         self._stopping.set()
         self._wake.set()
 
@@ -95,27 +108,71 @@ class Delivery:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.idle_seconds)
 
     async def deliver_due(self) -> int:
-        """Send one batch of due notices and record how each went; how many were handled."""
+        """Send one batch of due notices, recording each outcome as soon as it is known; how many were
+        handled.
+
+        Outcomes are written as sends finish, not when the whole batch is over: whatever finished while
+        the last write was in progress goes into the next one (a group commit), so a SIGKILL can repeat
+        only the sends in flight at that instant, plus those answered in the few milliseconds of one
+        write, while SQLite still sees about one transaction per round trip of a send.
+        """
         notices = await self._lottery.notifications.claim_due(limit=self._batch_size, lease=self.lease)
         if not notices:
             return 0
-        sending = [asyncio.ensure_future(self._deliver(notice)) for notice in notices]
+        sending = {asyncio.ensure_future(self._deliver(notice)): notice for notice in notices}
+        unrecorded = set(sending)
         try:
-            outcomes = await asyncio.gather(*sending)
+            while unrecorded:
+                await self._until_some_finish(unrecorded)
+                finished = {task for task in unrecorded if task.done()}
+                unrecorded -= finished
+                await self._record(finished, sending)
         except asyncio.CancelledError:
-            # Keep what was sent, hand back what was not: neither lost nor sent twice.
-            done = [task.result() for task in sending if task.done() and not task.cancelled()]
-            unsent = [
-                n for n, task in zip(notices, sending, strict=True) if not task.done() or task.cancelled()
-            ]
-            await asyncio.shield(self._settle_and_release(done, unsent))
+            # Cancelled from outside: keep what was sent, hand back what was not.
+            for task in unrecorded:
+                task.cancel()
+            await asyncio.shield(self._record_when_done(unrecorded, sending))
             raise
-        await self._lottery.notifications.settle(list(outcomes))
         return len(notices)
 
-    async def _settle_and_release(self, outcomes: list[Outcome], unsent: list[Notice]) -> None:
-        await self._lottery.notifications.settle(outcomes)
-        await self._lottery.notifications.release(unsent)
+    async def _until_some_finish(self, unrecorded: set[asyncio.Task[Outcome]]) -> None:
+        """Wait until a send finishes; once stopping, give the sends in flight `stop_grace`, then
+        abandon them (they are handed back, and their rows due again at once)."""
+        if not self._stopping.is_set():
+            stopping = asyncio.ensure_future(self._stopping.wait())
+            try:
+                await asyncio.wait({*unrecorded, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopping.cancel()
+            if not self._stopping.is_set():
+                return
+        remaining = self._abandon_at - time.monotonic()
+        if remaining > 0:
+            done, _ = await asyncio.wait(unrecorded, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+            if done:
+                return
+        for task in unrecorded:
+            task.cancel()
+        await asyncio.wait(unrecorded)
+
+    async def _record_when_done(
+        self, tasks: set[asyncio.Task[Outcome]], sending: Mapping[asyncio.Task[Outcome], Notice]
+    ) -> None:
+        if tasks:
+            await asyncio.wait(tasks)
+        await self._record(tasks, sending)
+
+    async def _record(
+        self, finished: set[asyncio.Task[Outcome]], sending: Mapping[asyncio.Task[Outcome], Notice]
+    ) -> None:
+        """Write the outcomes of finished sends; abandoned (cancelled) sends are handed back unrecorded."""
+        outcomes = [task.result() for task in finished if not task.cancelled()]
+        abandoned = [sending[task] for task in finished if task.cancelled()]
+        if outcomes:
+            await self._lottery.notifications.settle(outcomes)
+        if abandoned:
+            log.info("%s send(s) in flight abandoned at shutdown and handed back", len(abandoned))
+            await self._lottery.notifications.release(abandoned)
 
     async def _deliver(self, notice: Notice) -> Outcome:
         try:

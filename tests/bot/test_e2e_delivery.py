@@ -215,3 +215,21 @@ async def test_after_a_429_the_next_batch_waits_out_the_pause(api: BotApiEmulato
         assert loop.time() - flooded_at >= 2.0
     finally:
         await slow.stop()
+
+
+async def test_each_outcome_is_recorded_as_soon_as_it_is_known(harness: BotHarness) -> None:
+    """A send that finished is on record while another of its batch still waits on Telegram: a kill
+    then repeats only the send in flight, not the whole batch."""
+    await harness.player_with_ballots(1, 1)
+    await harness.player_with_ballots(2, 1)
+    replies = len(harness.api.sent_messages())
+    harness.api.stall_next("sendMessage", 5)  # the first notice of the batch hangs, then fails
+    await harness.lottery.closing.close_open_events()
+    assert harness.bot is not None
+    harness.bot.delivery.wake()
+    async with asyncio.timeout(4):  # well before the hanging send is answered
+        while (await harness.lottery.notifications.counts()).sent < 1:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    counts = await harness.lottery.notifications.counts()
+    assert (counts.sent, counts.pending) == (1, 1)
+    assert len(harness.api.sent_messages()) == replies + 1  # the other send is still in flight
