@@ -233,3 +233,40 @@ async def test_each_outcome_is_recorded_as_soon_as_it_is_known(harness: BotHarne
     counts = await harness.lottery.notifications.counts()
     assert (counts.sent, counts.pending) == (1, 1)
     assert len(harness.api.sent_messages()) == replies + 1  # the other send is still in flight
+
+
+@pytest.mark.parametrize("outage", ["502 Bad Gateway", "no answer"])
+async def test_telegram_down_for_three_hours_at_draw_time_then_each_notice_is_sent_once(
+    harness: BotHarness, outage: str
+) -> None:
+    """Winner and result messages keep retrying through hours of 502s or timeouts (on the test's clock)."""
+    assert harness.bot is not None
+    delivery = harness.bot.delivery
+    await harness.player_with_ballots(1, 1)
+    await harness.player_with_ballots(2, 1)
+    delivery.send_timeout = dt.timedelta(seconds=0.5)  # "no answer": our own bound ends each wait
+    if outage == "no answer":
+        harness.api.start_outage("sendMessage", 504, "Gateway Timeout", stall=3)
+    else:
+        harness.api.start_outage("sendMessage", 502)
+    replies = {chat: len(harness.api.sent_messages(chat)) for chat in (1, 2)}
+    calls = len(harness.api.calls_of("sendMessage"))
+    await harness.lottery.closing.close_open_events()  # no reply to race the notices for the outage
+    for _ in range(18):  # three hours, a round every ten minutes
+        harness.advance(dt.timedelta(minutes=10))
+        await delivery.deliver_due()
+    assert len(harness.api.calls_of("sendMessage")) - calls >= 2 * 6  # it kept trying all along
+    counts = await harness.lottery.notifications.counts()
+    assert (counts.pending, counts.sent, counts.failed) == (2, 0, 0)
+    harness.api.end_outage("sendMessage")
+    harness.advance(dt.timedelta(minutes=31))  # past the longest backoff
+    await delivery.deliver_due()
+    async with asyncio.timeout(10):
+        while await harness.lottery.notifications.pending():  # noqa: ASYNC110 - polling the database
+            await asyncio.sleep(0.02)
+    harness.advance(dt.timedelta(hours=1))
+    await delivery.deliver_due()
+    for chat in (1, 2):
+        notices = harness.api.sent_messages(chat)[replies[chat] :]
+        assert len(notices) == 1, notices
+    assert sum("You won" in harness.api.sent_messages(chat)[-1]["text"] for chat in (1, 2)) == 1

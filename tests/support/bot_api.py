@@ -349,7 +349,7 @@ class BotApiEmulator:
         self._lost_responses: dict[str, deque[float]] = {}
         # Outages (retry and error behaviour): stalls that end in an error, errors until told to stop.
         self._stalls: dict[str, deque[tuple[float, ApiError]]] = {}
-        self._outages: dict[str, ApiError] = {}
+        self._outages: dict[str, tuple[float, ApiError]] = {}
         self._sent_at: list[float] = []
 
         self._signal = _Signal()
@@ -458,7 +458,7 @@ class BotApiEmulator:
         if delay:
             await asyncio.sleep(delay)
         await self._stall_if_scripted(key)
-        self._raise_if_outage(key)
+        await self._raise_if_outage(key)
         self._raise_injected_failure(key)
         self._raise_if_blocked(params)
         handler = self._methods.get(key)
@@ -1047,9 +1047,12 @@ class BotApiEmulator:
         error = ApiError(status, description or _default_description(status, None))
         self._stalls.setdefault(method.lower(), deque()).extend([(seconds, error)] * times)
 
-    def start_outage(self, method: str, status: int = 502, description: str = "Bad Gateway") -> None:
-        """Answer every call of ``method`` with ``status`` (502: PTB's NetworkError) until `end_outage`."""
-        self._outages[method.lower()] = ApiError(status, description)
+    def start_outage(
+        self, method: str, status: int = 502, description: str = "Bad Gateway", *, stall: float = 0.0
+    ) -> None:
+        """Answer every call of ``method`` with ``status`` (502: PTB's NetworkError) until `end_outage`,
+        each after ``stall`` seconds (longer than the client waits: a timeout), having done nothing."""
+        self._outages[method.lower()] = (stall, ApiError(status, description))
 
     def end_outage(self, method: str) -> None:
         self._outages.pop(method.lower(), None)
@@ -1066,9 +1069,12 @@ class BotApiEmulator:
             await asyncio.sleep(seconds)
             raise error
 
-    def _raise_if_outage(self, key: str) -> None:
-        error = self._outages.get(key)
-        if error is not None:
+    async def _raise_if_outage(self, key: str) -> None:
+        outage = self._outages.get(key)
+        if outage is not None:
+            stall, error = outage
+            if stall:
+                await asyncio.sleep(stall)
             raise error
 
 
