@@ -196,9 +196,11 @@ class Delivery:
             # Held at most as long as one send may take: the notice itself is due again after `delay`.
             self._flood_wait = max(self._flood_wait, min(delay, self.send_timeout))
             return Outcome(notice, Result.RETRY, f"rate limited: {flood}", delay)
-        except (Forbidden, BadRequest, PermanentMailError) as final:
+        except (Forbidden, PermanentMailError) as final:
             log.warning("notice %s to %s cannot be delivered: %s", notice.id, notice.channel, final)
             return Outcome(notice, Result.UNDELIVERABLE, str(final))
+        except BadRequest as refused:
+            return _refused(notice, refused)
         except Exception as passing:  # network, 5xx, SMTP down: all worth another try later
             log.warning("notice %s failed (attempt %s): %r", notice.id, notice.attempts, passing)
             return Outcome(notice, Result.RETRY, repr(passing))
@@ -209,3 +211,47 @@ class Delivery:
             raise PermanentMailError("email is not configured (SMTP_HOST is empty)")
         subject, body = replies.winner_email(notice)
         await self._mailer.send(to=notice.recipient, subject=subject, body=body)
+
+
+# Telegram's words (lower case) in a 400 that mean the recipient cannot be reached, now or later.
+# Most such answers come as 403 (blocked, deactivated, kicked); these are the ones that come as 400.
+UNREACHABLE = (
+    "chat not found",
+    "user not found",
+    "user is deactivated",
+    "input_user_deactivated",
+    "peer_id_invalid",
+    "bot was blocked",
+    "bot was kicked",
+    "bot is not a member",
+    "can't initiate conversation",
+    "have no rights to send",
+    "not enough rights to send",
+    "chat_write_forbidden",
+)
+
+
+def _refused(notice: Notice, refused: BadRequest) -> Outcome:
+    """A 400 ends the notice either way, but says whose fault it was.
+
+    Only a 400 about the recipient (see `UNREACHABLE`) is an answer about the player: the notice
+    fails like a 403. Any other 400 ("can't parse entities", "message is too long", "text must be
+    non-empty") is about the message we built, a bug in our text or its rendering. Retrying it for
+    seven days would send the same bytes 200 times and be refused 200 times; dropping it would lose
+    the notice without anyone knowing. So it too ends as failed, but logged as an ERROR and with an
+    error that says so: admins see it in `/outbox` with Telegram's words, and once the text is fixed
+    (a new release) its "send the failed again" button re-queues it with a fresh seven days. Failed
+    rather than quarantined on purpose: only failed notices can be re-queued from `/outbox`, and
+    quarantine is kept for rows this code cannot read at all.
+    """
+    words = str(refused.message).lower()
+    if any(phrase in words for phrase in UNREACHABLE):
+        log.warning("notice %s cannot be delivered: %s", notice.id, refused)
+        return Outcome(notice, Result.UNDELIVERABLE, str(refused))
+    log.error(
+        "Telegram refused the text of notice %s (%s): a bug in the message, not the player",
+        notice.id,
+        refused,
+    )
+    error = f"Telegram refused our message ({refused}): fix the text, then send the failed again"
+    return Outcome(notice, Result.UNDELIVERABLE, error)

@@ -13,6 +13,7 @@ from core.notifications import LEASE
 from storage.models import Event, OutboxMessage
 from tests.bot.conftest import NOON
 from tests.bot.harness import ADMIN, BotHarness
+from tests.bot.test_e2e_pay_picker import buttons
 from tests.conftest import START
 from tests.support.bot_api import BotApiEmulator
 
@@ -270,3 +271,54 @@ async def test_telegram_down_for_three_hours_at_draw_time_then_each_notice_is_se
         notices = harness.api.sent_messages(chat)[replies[chat] :]
         assert len(notices) == 1, notices
     assert sum("You won" in harness.api.sent_messages(chat)[-1]["text"] for chat in (1, 2)) == 1
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["Bad Request: chat not found", "Bad Request: PEER_ID_INVALID", "Bad Request: user is deactivated"],
+)
+async def test_a_400_about_the_recipient_ends_the_notice_at_once(
+    harness: BotHarness, description: str
+) -> None:
+    assert harness.bot is not None
+    await harness.player_with_ballots(1, 1)
+    harness.api.fail_next("sendMessage", 400, description=description)
+    calls = len(harness.api.calls_of("sendMessage"))
+    await harness.lottery.closing.close_open_events()
+    harness.bot.delivery.wake()
+    async with asyncio.timeout(10):
+        while (await harness.lottery.notifications.counts()).failed < 1:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    harness.advance(dt.timedelta(hours=2))
+    await harness.bot.delivery.deliver_due()
+    assert len(harness.api.calls_of("sendMessage")) == calls + 1  # never tried again
+    [error] = [e.lower() for e in await outbox_errors(harness, "")]
+    assert description.removeprefix("Bad Request: ").lower() in error
+    assert "fix the text" not in error
+
+
+async def test_a_400_about_our_own_text_is_shown_to_admins_and_sent_once_after_a_requeue(
+    harness: BotHarness,
+) -> None:
+    """Not retried for seven days (the same text would be refused each time), not dropped unseen."""
+    assert harness.bot is not None
+    await harness.player_with_ballots(1, 1)
+    harness.api.fail_next("sendMessage", 400, description="Bad Request: can't parse entities: bad tag")
+    await harness.lottery.closing.close_open_events()
+    harness.bot.delivery.wake()
+    async with asyncio.timeout(10):
+        while (await harness.lottery.notifications.counts()).failed < 1:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    calls = len(harness.api.calls_of("sendMessage"))
+    harness.advance(dt.timedelta(hours=2))
+    await harness.bot.delivery.deliver_due()
+    assert len(harness.api.calls_of("sendMessage")) == calls  # not retried on its own
+    overview = await harness.say(ADMIN, "/outbox")
+    assert "1 failed" in overview
+    assert "Telegram refused our message" in overview
+    assert "can't parse entities" in overview.lower()
+    [(_label, data)] = buttons(harness.api.sent_messages(ADMIN)[-1])
+    await harness.press(ADMIN, data, message_id=harness.api.sent_messages(ADMIN)[-1]["message_id"])
+    await harness.api.wait_for_message(1, lambda t: "You won" in t)
+    texts = await harness.settle(1)
+    assert sum("You won" in t for t in texts) == 1
