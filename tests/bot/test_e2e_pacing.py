@@ -13,7 +13,7 @@ from telegram.ext import ExtBot
 
 from bot.pacing import GROUP_TIME_PERIOD, PROACTIVE, ReplyFirstLimiter
 from core.clock import FixedClock
-from storage.models import Event
+from storage.models import Event, OutboxMessage
 from tests.bot.conftest import NOON
 from tests.bot.harness import ADMIN, BotHarness
 from tests.support.bot_api import BotApiEmulator
@@ -84,16 +84,27 @@ async def test_several_notices_to_one_chat_go_out_a_second_apart(harness: BotHar
     api = harness.api
     await harness.player_with_ballots(1, 1)
     await harness.player_with_ballots(2, 1)
-    async with harness.lottery.context.db.engine.connect() as connection:
-        event_id = (await connection.execute(select(Event.id))).scalar_one()
-    async with harness.lottery.context.db.transaction() as uow:  # as if three events were drawn at once
-        for _ in range(2):
-            await uow.outbox.add(
-                kind="result", channel="telegram", recipient="1", event_id=event_id, player_id=None, now=NOON
-            )
     before = {chat: len(api.sent_times(chat)) for chat in (1, 2)}
+    # The draw's two notices fail once (Telegram down), so they come due again with the two extra
+    # notices for chat 1 below, as if three events had been drawn at once: all four in one batch.
+    api.start_outage("sendMessage", 502)
     await harness.lottery.closing.close_open_events()
     assert harness.bot is not None
+    harness.bot.delivery.wake()
+    await outbox_quiet(harness, attempted=2)
+    async with harness.lottery.context.db.transaction() as uow:
+        event_id = (await uow.session.execute(select(Event.id))).scalar_one()
+        for _ in range(2):
+            await uow.outbox.add(
+                kind="result",
+                channel="telegram",
+                recipient="1",
+                event_id=event_id,
+                player_id=None,
+                now=NOON + dt.timedelta(seconds=10),
+            )
+    api.end_outage("sendMessage")
+    harness.advance(dt.timedelta(seconds=10))  # past the backoff: all four are due together
     harness.bot.delivery.wake()
     async with asyncio.timeout(15):
         while len(api.sent_times(1)) < before[1] + 3:  # noqa: ASYNC110 - polling the emulator
@@ -103,6 +114,19 @@ async def test_several_notices_to_one_chat_go_out_a_second_apart(harness: BotHar
     assert min(gaps) >= 0.95, gaps
     [other] = api.sent_times(2)[before[2] :]
     assert other - times[0] < 0.5  # chat 2's notice did not wait behind chat 1's
+
+
+async def outbox_quiet(harness: BotHarness, *, attempted: int) -> None:
+    """Until `attempted` notices were tried and no claim is open."""
+    async with asyncio.timeout(10):
+        while True:
+            async with harness.lottery.context.db.engine.connect() as connection:
+                rows = (
+                    await connection.execute(select(OutboxMessage.attempts, OutboxMessage.claim_token))
+                ).all()
+            if sum(1 for a, _ in rows if a) >= attempted and all(t is None for _, t in rows):
+                return
+            await asyncio.sleep(0.02)
 
 
 async def test_proactive_sends_to_one_group_keep_to_the_group_limit(api: BotApiEmulator) -> None:
