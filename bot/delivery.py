@@ -127,11 +127,14 @@ class Delivery:
                 finished = {task for task in unrecorded if task.done()}
                 unrecorded -= finished
                 await self._record(finished, sending)
-        except asyncio.CancelledError:
-            # Cancelled from outside: keep what was sent, hand back what was not.
+        except BaseException:
+            # Cancelled from outside, or a write failed: no send goes on whose outcome nobody would
+            # record. Keep what was sent, hand back what was not (if the database lets us: if not, the
+            # rows come due again when the lease runs out).
             for task in unrecorded:
                 task.cancel()
-            await asyncio.shield(self._record_when_done(unrecorded, sending))
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._record_when_done(unrecorded, sending))
             raise
         return len(notices)
 
