@@ -4,8 +4,9 @@ One loop per process claims due notices in batches (several processes share the 
 `core.notifications`), sends them concurrently within Telegram's limits (the Application's
 AIORateLimiter), and reports each outcome. A blocked bot (403) is final for Telegram only: the
 winner's email is a notice of its own. Each outcome is recorded as soon as it is known. At shutdown
-the sends in flight get `STOP_GRACE` to finish; those still waiting on Telegram or the mail server
-then are abandoned, and they and anything claimed but not sent are handed back, due again at once.
+sends still waiting for their turn are abandoned at once, sends already on the wire get `STOP_GRACE`
+to be answered, and those still unanswered then are abandoned too; everything abandoned, and anything
+claimed but not sent, is handed back, due again at once.
 
 Each send is bounded well under the claim's lease (`SEND_TIMEOUT`), so a batch is over, and its
 outcomes recorded, before another process can claim its rows. Outcomes carry the claim's fencing
@@ -28,7 +29,7 @@ from telegram.ext import ExtBot
 
 from bot import replies
 from bot.mailer import Mailer, PermanentMailError
-from bot.pacing import PROACTIVE
+from bot.pacing import ON_THE_WIRE, PROACTIVE
 from core.notifications import LEASE, Channel, Notice, Outcome, Result
 from core.service import LotteryService
 
@@ -42,11 +43,13 @@ log = logging.getLogger(__name__)
 # but was not answered in time is sent again, as after any network timeout. (429s are not waited out
 # inside a send at all: `bot/pacing.py` hands them straight back, and the loop below pauses.)
 SEND_TIMEOUT = LEASE / 4
-# A stop (SIGTERM) lets sends already in flight finish for this long, then abandons the rest and hands
-# their notices back, due at once. Telegram usually answers in well under a second, so most sends in
-# flight are recorded; one that hangs (an outage, a dead connection) no longer holds the stop up to
-# the HTTP timeout. The whole stop stays well inside the 10 s promised and compose's 15 s grace period.
-STOP_GRACE = dt.timedelta(seconds=1)
+# At a stop (SIGTERM), sends still waiting for their turn (the rate limits) are abandoned at once:
+# nothing of them has reached Telegram, so handing them back can never send them twice. Sends already
+# on the wire get this long to be answered, since abandoning one that Telegram has received would send
+# it again after the restart; Telegram usually answers in well under a second. One that hangs (an
+# outage, a dead connection) is abandoned after it, so the whole stop stays well inside the 10 s
+# promised and compose's 15 s grace period.
+STOP_GRACE = dt.timedelta(seconds=3)
 
 
 class Delivery:
@@ -73,6 +76,8 @@ class Delivery:
         self._stopping = asyncio.Event()
         # How long a stop lets the sends in flight finish before abandoning them (handed back unsent).
         self.stop_grace = STOP_GRACE
+        # Per send of the batch in hand: set once its request has left the rate limits for Telegram.
+        self._on_the_wire: dict[asyncio.Task[Outcome], asyncio.Event] = {}
         self._abandon_at = 0.0
         # The longest `retry_after` Telegram asked for in the batch just sent: the next batch waits it out.
         self._flood_wait = dt.timedelta(0)
@@ -119,7 +124,16 @@ class Delivery:
         notices = await self._lottery.notifications.claim_due(limit=self._batch_size, lease=self.lease)
         if not notices:
             return 0
-        sending = {asyncio.ensure_future(self._deliver(notice)): notice for notice in notices}
+        self._on_the_wire = {}
+        sending: dict[asyncio.Task[Outcome], Notice] = {}
+        for notice in notices:
+            # The rate limiter sets this once the request leaves its waits (`bot.pacing.ON_THE_WIRE`).
+            # An email has no such wait: it counts as on the wire from the start.
+            wire = asyncio.Event()
+            if notice.channel is not Channel.TELEGRAM:
+                wire.set()
+            task = asyncio.ensure_future(self._deliver(notice, wire))
+            sending[task], self._on_the_wire[task] = notice, wire
         unrecorded = set(sending)
         try:
             while unrecorded:
@@ -149,14 +163,22 @@ class Delivery:
                 stopping.cancel()
             if not self._stopping.is_set():
                 return
-        remaining = self._abandon_at - time.monotonic()
-        if remaining > 0:
-            done, _ = await asyncio.wait(unrecorded, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
-            if done:
-                return
-        for task in unrecorded:
+        waiting = {task for task in unrecorded if not self._reached_the_wire(task)}
+        if not waiting:
+            remaining = self._abandon_at - time.monotonic()
+            if remaining > 0:
+                done, _ = await asyncio.wait(
+                    unrecorded, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                )
+                if done:
+                    return
+            waiting = unrecorded
+        for task in waiting:
             task.cancel()
-        await asyncio.wait(unrecorded)
+        await asyncio.wait(waiting)
+
+    def _reached_the_wire(self, task: asyncio.Task[Outcome]) -> bool:
+        return self._on_the_wire[task].is_set()
 
     async def _record_when_done(
         self, tasks: set[asyncio.Task[Outcome]], sending: Mapping[asyncio.Task[Outcome], Notice]
@@ -177,7 +199,8 @@ class Delivery:
             log.info("%s send(s) in flight abandoned at shutdown and handed back", len(abandoned))
             await self._lottery.notifications.release(abandoned)
 
-    async def _deliver(self, notice: Notice) -> Outcome:
+    async def _deliver(self, notice: Notice, wire: asyncio.Event) -> Outcome:
+        ON_THE_WIRE.set(wire)  # in this send's own task (its own copy of the context)
         try:
             async with asyncio.timeout(self.send_timeout.total_seconds()):
                 if notice.channel is Channel.TELEGRAM:

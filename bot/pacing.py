@@ -20,6 +20,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
 from telegram._utils.types import JSONDict
@@ -38,6 +39,9 @@ GROUP_TIME_PERIOD = dt.timedelta(minutes=1)
 MAX_REMEMBERED_CHATS = 10_000
 
 Callback = Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]]
+# Set by a sender (the outbox) in its own task: the limiter sets the event when the request leaves
+# every wait and goes to Telegram. Until then, cancelling the send cannot make Telegram deliver it.
+ON_THE_WIRE: ContextVar[asyncio.Event | None] = ContextVar("on_the_wire", default=None)
 
 
 class ReplyFirstLimiter(BaseRateLimiter[int]):
@@ -93,6 +97,9 @@ class ReplyFirstLimiter(BaseRateLimiter[int]):
                 # The chat's turn is awaited last, right before the request: a wait for the overall or
                 # group limit that came after it could otherwise bring two sends within the second.
                 await self._wait_for_chat_turn(chat_id)
+                on_the_wire = ON_THE_WIRE.get()
+                if on_the_wire is not None:
+                    on_the_wire.set()
                 return await callback(*args, **kwargs)
 
             return await self._broadcast.process_request(in_its_turn, args, kwargs, endpoint, data, None)

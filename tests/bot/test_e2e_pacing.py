@@ -153,3 +153,48 @@ async def test_proactive_sends_to_one_group_keep_to_the_group_limit(api: BotApiE
     # Three at once (the bucket), then one a second: the fifth at least ~2 s after the first.
     assert times[4] - times[0] >= 1.8, times
     assert times[5] - times[4] < 0.5
+
+
+async def test_a_stop_abandons_sends_still_waiting_their_turn_and_lets_the_one_on_the_wire_finish(
+    harness: BotHarness,
+) -> None:
+    """Handing back a send Telegram already has would send it twice after the restart; one that has
+    not left the rate limits can be handed back at once."""
+    api = harness.api
+    await harness.player_with_ballots(1, 1)
+    api.start_outage("sendMessage", 502)
+    await harness.lottery.closing.close_open_events()
+    assert harness.bot is not None
+    harness.bot.delivery.wake()
+    await outbox_quiet(harness, attempted=1)
+    async with harness.lottery.context.db.transaction() as uow:
+        event_id = (await uow.session.execute(select(Event.id))).scalar_one()
+        for _ in range(2):
+            await uow.outbox.add(
+                kind="result",
+                channel="telegram",
+                recipient="1",
+                event_id=event_id,
+                player_id=None,
+                now=NOON + dt.timedelta(seconds=10),
+            )
+    api.end_outage("sendMessage")
+    api.set_delay("sendMessage", 1.5)  # Telegram takes its time to answer the first
+    calls, sent = len(api.calls_of("sendMessage")), len(api.sent_messages(1))
+    harness.advance(dt.timedelta(seconds=10))  # all three due in one batch: two wait for chat 1's turn
+    harness.bot.delivery.wake()
+    async with asyncio.timeout(10):
+        while len(api.calls_of("sendMessage")) == calls:  # noqa: ASYNC110 - polling the emulator
+            await asyncio.sleep(0.01)
+    loop = asyncio.get_running_loop()
+    stopped_at = loop.time()
+    task = harness.bot._delivery_task
+    assert task is not None
+    harness.bot.delivery.stop()
+    await asyncio.wait_for(task, timeout=10)
+    assert loop.time() - stopped_at < 2.5  # the answer came, no wait for the full grace
+    assert len(api.calls_of("sendMessage")) == calls + 1
+    assert len(api.sent_messages(1)) == sent + 1
+    counts = await harness.lottery.notifications.counts()
+    assert (counts.sent, counts.pending) == (1, 2)  # the one Telegram has is on record as sent
+    await outbox_quiet(harness, attempted=3)  # the two handed back hold no claim
