@@ -237,7 +237,7 @@ async def test_each_outcome_is_recorded_as_soon_as_it_is_known(harness: BotHarne
     assert len(harness.api.sent_messages()) == replies + 1  # the other send is still in flight
 
 
-@pytest.mark.parametrize("outage", ["502 Bad Gateway", "no answer"])
+@pytest.mark.parametrize("outage", ["502 Bad Gateway", "no answer", "connection refused"])
 async def test_telegram_down_for_three_hours_at_draw_time_then_each_notice_is_sent_once(
     harness: BotHarness, outage: str
 ) -> None:
@@ -254,6 +254,8 @@ async def test_telegram_down_for_three_hours_at_draw_time_then_each_notice_is_se
     limiter.chat_interval = dt.timedelta(0)
     if outage == "no answer":
         harness.api.start_outage("sendMessage", 504, "Gateway Timeout", stall=3)
+    elif outage == "connection refused":
+        await harness.api.go_offline()
     else:
         harness.api.start_outage("sendMessage", 502)
     replies = {chat: len(harness.api.sent_messages(chat)) for chat in (1, 2)}
@@ -263,10 +265,18 @@ async def test_telegram_down_for_three_hours_at_draw_time_then_each_notice_is_se
         harness.advance(dt.timedelta(minutes=10))
         await no_claim_open(harness)  # the background loop's round, if it took one, is recorded
         await delivery.deliver_due()
-    assert len(harness.api.calls_of("sendMessage")) - calls >= 2 * 6  # it kept trying all along
+    async with harness.lottery.context.db.engine.connect() as connection:
+        attempts = (await connection.execute(select(OutboxMessage.attempts))).scalars().all()
+    assert min(attempts) >= 6, attempts  # it kept trying all along
+    if outage == "connection refused":
+        assert await outbox_errors(harness, "NetworkError")
+    else:
+        assert len(harness.api.calls_of("sendMessage")) - calls >= 2 * 6
     counts = await harness.lottery.notifications.counts()
     assert (counts.pending, counts.sent, counts.failed) == (2, 0, 0)
     harness.api.end_outage("sendMessage")
+    if outage == "connection refused":
+        await harness.api.come_back()
     harness.advance(dt.timedelta(minutes=31))  # past the longest backoff
     await delivery.deliver_due()
     async with asyncio.timeout(10):

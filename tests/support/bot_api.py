@@ -1057,6 +1057,23 @@ class BotApiEmulator:
     def end_outage(self, method: str) -> None:
         self._outages.pop(method.lower(), None)
 
+    async def go_offline(self) -> None:
+        """Stop listening, so every request meets a refused connection, until `come_back`."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def come_back(self) -> None:
+        """Listen again on the same port, with everything recorded so far kept."""
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.1, handle_signals=False)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        await web.SockSite(self._runner, sock).start()
+
     def sent_times(self, chat_id: ChatId | None = None) -> list[float]:
         """When each message (to ``chat_id``, or any) was accepted, in ``time.monotonic()`` seconds."""
         pairs = zip(self._sent_at, self._sent, strict=True)
