@@ -4,6 +4,7 @@ notices back unrecorded, and after a restart each notice goes out exactly once."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import signal
 import time
@@ -118,3 +119,43 @@ async def test_sigterm_during_a_long_telegram_wait_stops_within_10_s_and_sends_o
     for chat_id in PLAYERS:
         assert len(api.sent_messages(chat_id)) == 1, api.sent_messages(chat_id)
     assert {row.status for row in await outbox_rows(database_url)} == {"sent"}
+
+
+async def test_a_sigkill_repeats_only_the_send_in_flight(
+    api: BotApiEmulator, database_url: str, tmp_path: Path
+) -> None:
+    """One notice of the batch was answered, the other hangs when the process is killed: after the
+    lease runs out and a restart, only the hanging one is sent again."""
+    await drawn_outbox(database_url)
+    api.stall_next("sendMessage", 60)  # whichever notice goes first hangs; the other is answered
+    env = bot_env(api, database_url)
+    process = await start_module("bot", env=env, cwd=tmp_path)
+    try:
+        async with asyncio.timeout(30):
+            while not api.sent_messages():  # noqa: ASYNC110 - polling the emulator
+                await asyncio.sleep(0.02)
+        # Recorded within moments of the answer, while the other send still hangs (for seconds more).
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(2):
+                while not any(row.status == "sent" for row in await outbox_rows(database_url)):  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+    finally:
+        process.kill()
+        await process.communicate()
+    [answered] = [m["chat_id"] for m in api.sent_messages()]
+    lottery = LotteryService.connect(database_url, rules=LotteryRules(ballot_price=10))
+    try:  # what two minutes of waiting would do: the killed process's lease runs out
+        async with lottery.context.db.transaction() as uow:
+            expired = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+            await uow.session.execute(update(OutboxMessage).values(claimed_until=expired))
+    finally:
+        await lottery.close()
+    process = await start_module("bot", env=env, cwd=tmp_path)
+    try:
+        async with asyncio.timeout(30):
+            while any(row.status == "pending" for row in await outbox_rows(database_url)):  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+    finally:
+        await terminate(process)
+    for chat_id in PLAYERS:
+        assert len(api.sent_messages(chat_id)) == 1, (chat_id, answered, api.sent_messages(chat_id))
