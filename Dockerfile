@@ -28,7 +28,7 @@ VOLUME ["/data"]
 # The job queue rewrites the heartbeat every 30 s; older than 90 s means a stuck loop or scheduler.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-m", "bot.health", "/tmp/lottery-heartbeat"]
-# SIGTERM stops the bot cleanly (exit 0): replies are never paced and notices never wait inside a
-# send, so a stop takes seconds; compose gives it 15 s.
+# SIGTERM stops the bot cleanly (exit 0) within 10 s: notices never wait out a 429 inside a send, and
+# sends still unanswered a second after the signal are abandoned and handed back; compose gives it 15 s.
 STOPSIGNAL SIGTERM
 CMD ["python", "-m", "bot"]

@@ -144,11 +144,11 @@ class LotteryBot:
     async def stop(self) -> None:
         """Stop taking updates, finish what is in hand, then release every resource."""
         application = self.application
+        self.delivery.stop()  # its grace for sends in flight runs while polling and handlers stop
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
         if application.running:
             await application.stop()  # waits for the handlers still running
-        self.delivery.stop()
         if self._delivery_task is not None:
             await self._delivery_task
             self._delivery_task = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import insert_ignoring_conflicts
@@ -64,8 +64,17 @@ class Players:
         Part of erasing a player: a queued winner email must never reach an erased address, and the
         outbox must not keep the Telegram id or email (nor an error that quotes it) once they are gone.
         Lives here rather than in storage.outbox because it is about the player, in their erasure.
+        Rows are the player's by `player_id` or by address: a row that lost its `player_id` (one set
+        aside as unreadable, say) still names them in `recipient`, and is blanked the same way. It must
+        run before `anonymise`, which erases the addresses it looks for.
         """
-        mine = OutboxMessage.player_id == player_id
+        who = (
+            await self._session.execute(
+                select(Player.telegram_id, Player.email).where(Player.id == player_id)
+            )
+        ).one_or_none()
+        addresses = [str(a) for a in (who or ()) if a is not None and str(a) != ""]
+        mine = or_(OutboxMessage.player_id == player_id, OutboxMessage.recipient.in_(addresses))
         cancelled = await self._session.execute(
             update(OutboxMessage).where(mine, OutboxMessage.status == "pending").values(status="cancelled")
         )

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import itertools
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import select
+from telegram.ext import ExtBot
 
+from bot.pacing import GROUP_TIME_PERIOD, PROACTIVE, ReplyFirstLimiter
 from core.clock import FixedClock
+from storage.models import Event, OutboxMessage
 from tests.bot.conftest import NOON
 from tests.bot.harness import ADMIN, BotHarness
 from tests.support.bot_api import BotApiEmulator
@@ -71,3 +77,124 @@ async def test_a_reply_sits_out_a_short_429_and_the_bot_keeps_serving_after_a_lo
     await harness.api.assert_no_message(2, wait=0.5)
     # The next player is answered at once: nobody waits out the minute.
     assert await harness.say(3, "/start", timeout=2)
+
+
+async def test_several_notices_to_one_chat_go_out_a_second_apart(harness: BotHarness) -> None:
+    """Telegram's one message a second per chat, for notices; other chats are not held up by it."""
+    api = harness.api
+    await harness.player_with_ballots(1, 1)
+    await harness.player_with_ballots(2, 1)
+    before = {chat: len(api.sent_times(chat)) for chat in (1, 2)}
+    # The draw's two notices fail once (Telegram down), so they come due again with the two extra
+    # notices for chat 1 below, as if three events had been drawn at once: all four in one batch.
+    api.start_outage("sendMessage", 502)
+    await harness.lottery.closing.close_open_events()
+    assert harness.bot is not None
+    harness.bot.delivery.wake()
+    await outbox_quiet(harness, attempted=2)
+    async with harness.lottery.context.db.transaction() as uow:
+        event_id = (await uow.session.execute(select(Event.id))).scalar_one()
+        for _ in range(2):
+            await uow.outbox.add(
+                kind="result",
+                channel="telegram",
+                recipient="1",
+                event_id=event_id,
+                player_id=None,
+                now=NOON + dt.timedelta(seconds=10),
+            )
+    api.end_outage("sendMessage")
+    harness.advance(dt.timedelta(seconds=10))  # past the backoff: all four are due together
+    harness.bot.delivery.wake()
+    async with asyncio.timeout(15):
+        while len(api.sent_times(1)) < before[1] + 3:  # noqa: ASYNC110 - polling the emulator
+            await asyncio.sleep(0.02)
+    times = api.sent_times(1)[before[1] :]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert min(gaps) >= 0.95, gaps
+    [other] = api.sent_times(2)[before[2] :]
+    assert other - times[0] < 0.5  # chat 2's notice did not wait behind chat 1's
+
+
+async def outbox_quiet(harness: BotHarness, *, attempted: int) -> None:
+    """Until `attempted` notices were tried and no claim is open."""
+    async with asyncio.timeout(10):
+        while True:
+            async with harness.lottery.context.db.engine.connect() as connection:
+                rows = (
+                    await connection.execute(select(OutboxMessage.attempts, OutboxMessage.claim_token))
+                ).all()
+            if sum(1 for a, _ in rows if a) >= attempted and all(t is None for _, t in rows):
+                return
+            await asyncio.sleep(0.02)
+
+
+async def test_proactive_sends_to_one_group_keep_to_the_group_limit(api: BotApiEmulator) -> None:
+    """The group limit is passed to python-telegram-bot's limiter; here 3 per 3 s, not 20 per 60 s."""
+    assert (ReplyFirstLimiter(broadcast_per_second=25).group_max_rate, GROUP_TIME_PERIOD) == (
+        20,
+        dt.timedelta(minutes=1),
+    )
+    limiter = ReplyFirstLimiter(
+        broadcast_per_second=1000,
+        chat_interval=dt.timedelta(0),
+        group_max_rate=3,
+        group_time_period=dt.timedelta(seconds=3),
+    )
+    bot: ExtBot[int] = ExtBot(api.token, base_url=api.base_url, rate_limiter=limiter)
+    group = -1001234
+    async with bot:
+        await asyncio.gather(
+            *(bot.send_message(group, f"announcement {n}", rate_limit_args=PROACTIVE) for n in range(5))
+        )
+        await bot.send_message(group, "a reply", reply_to_message_id=None)  # replies are not held
+    times = api.sent_times(group)
+    assert len(times) == 6
+    # Three at once (the bucket), then one a second: the fifth at least ~2 s after the first.
+    assert times[4] - times[0] >= 1.8, times
+    assert times[5] - times[4] < 0.5
+
+
+async def test_a_stop_abandons_sends_still_waiting_their_turn_and_lets_the_one_on_the_wire_finish(
+    harness: BotHarness,
+) -> None:
+    """Handing back a send Telegram already has would send it twice after the restart; one that has
+    not left the rate limits can be handed back at once."""
+    api = harness.api
+    await harness.player_with_ballots(1, 1)
+    api.start_outage("sendMessage", 502)
+    await harness.lottery.closing.close_open_events()
+    assert harness.bot is not None
+    harness.bot.delivery.wake()
+    await outbox_quiet(harness, attempted=1)
+    async with harness.lottery.context.db.transaction() as uow:
+        event_id = (await uow.session.execute(select(Event.id))).scalar_one()
+        for _ in range(2):
+            await uow.outbox.add(
+                kind="result",
+                channel="telegram",
+                recipient="1",
+                event_id=event_id,
+                player_id=None,
+                now=NOON + dt.timedelta(seconds=10),
+            )
+    api.end_outage("sendMessage")
+    api.set_delay("sendMessage", 1.5)  # Telegram takes its time to answer the first
+    calls, sent = len(api.calls_of("sendMessage")), len(api.sent_messages(1))
+    harness.advance(dt.timedelta(seconds=10))  # all three due in one batch: two wait for chat 1's turn
+    harness.bot.delivery.wake()
+    async with asyncio.timeout(10):
+        while len(api.calls_of("sendMessage")) == calls:  # noqa: ASYNC110 - polling the emulator
+            await asyncio.sleep(0.01)
+    loop = asyncio.get_running_loop()
+    stopped_at = loop.time()
+    task = harness.bot._delivery_task
+    assert task is not None
+    harness.bot.delivery.stop()
+    await asyncio.wait_for(task, timeout=10)
+    assert loop.time() - stopped_at < 2.5  # the answer came, no wait for the full grace
+    assert len(api.calls_of("sendMessage")) == calls + 1
+    assert len(api.sent_messages(1)) == sent + 1
+    counts = await harness.lottery.notifications.counts()
+    assert (counts.sent, counts.pending) == (1, 2)  # the one Telegram has is on record as sent
+    await outbox_quiet(harness, attempted=3)  # the two handed back hold no claim

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.clock import FixedClock
 from core.errors import InvalidEmail, NotRegistered
@@ -13,6 +13,7 @@ from core.notifications import Channel, Outcome, Result
 from core.service import LotteryService
 from storage import Database
 from storage.models import Ballot, Base, LedgerEntry, OutboxMessage, Payment, Player
+from tests.conftest import START
 from tests.core.players import joined_player
 
 
@@ -119,3 +120,44 @@ async def test_a_send_in_flight_at_the_deletion_records_nothing_over_the_erasure
     async with db.snapshot() as uow:
         rows = (await uow.session.execute(select(OutboxMessage))).scalars().all()
     assert {(row.status, row.recipient, row.last_error) for row in rows} == {("cancelled", "", None)}
+
+
+async def test_deletion_blanks_the_players_quarantined_and_failed_rows_too(
+    service: LotteryService, db: Database
+) -> None:
+    """Rows set aside (unreadable, even with no `player_id`) or failed keep neither address nor error."""
+    ann, email = 731926485017, "ann.q7x@example.com"
+    await _won_today(service, ann, email)
+    async with db.transaction() as uow:
+        event_id = (await uow.session.execute(select(OutboxMessage.event_id).limit(1))).scalar_one()
+        for player_id, recipient in ((None, str(ann)), (None, email)):
+            await uow.outbox.add(
+                kind="carrier-pigeon",
+                channel="telegram",
+                recipient=recipient,
+                event_id=event_id,
+                player_id=player_id,
+                now=START,
+            )
+    for notice in await service.notifications.claim_due(limit=10):  # the pigeons are quarantined here
+        if notice.channel is Channel.EMAIL:
+            await service.notifications.undeliverable(notice, f"550 5.1.1 <{email}>: mailbox full")
+    async with db.transaction() as uow:  # and a quarantine that quoted her, as an old version might have
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "quarantined")
+            .values(last_error=f"unreadable row for {ann} <{email}>")
+        )
+    async with db.snapshot() as uow:
+        statuses = (await uow.session.scalars(select(OutboxMessage.status))).all()
+    assert sorted(statuses) == ["failed", "pending", "quarantined", "quarantined"]
+
+    await service.players.delete(ann)
+
+    async with db.snapshot() as uow:
+        for table in Base.metadata.sorted_tables:
+            for row in (await uow.session.execute(select(table))).all():
+                text = " ".join(str(value) for value in row)
+                assert str(ann) not in text, (table.name, row)
+                assert email.lower() not in text.lower(), (table.name, row)
+        assert (await uow.session.execute(select(func.count()).select_from(Ballot))).scalar_one() == 1

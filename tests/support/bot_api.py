@@ -347,6 +347,10 @@ class BotApiEmulator:
         self.pre_checkout_answer_seconds = PRE_CHECKOUT_ANSWER_SECONDS
         self._pre_checkout_opened_at: dict[str, float] = {}
         self._lost_responses: dict[str, deque[float]] = {}
+        # Outages (retry and error behaviour): stalls that end in an error, errors until told to stop.
+        self._stalls: dict[str, deque[tuple[float, ApiError]]] = {}
+        self._outages: dict[str, tuple[float, ApiError]] = {}
+        self._sent_at: list[float] = []
 
         self._signal = _Signal()
         self._runner: web.AppRunner | None = None
@@ -456,6 +460,8 @@ class BotApiEmulator:
         delay = self._delays.get(key)
         if delay:
             await asyncio.sleep(delay)
+        await self._stall_if_scripted(key)
+        await self._raise_if_outage(key)
         self._raise_injected_failure(key)
         self._raise_if_blocked(params)
         handler = self._methods.get(key)
@@ -1008,6 +1014,7 @@ class BotApiEmulator:
         return copy.deepcopy(new)
 
     def _record_sent(self, method: str, message: JSONDict, params: JSONDict) -> None:
+        self._sent_at.append(time.monotonic())
         self._sent.append(
             SentMessage(
                 method=method,
@@ -1093,6 +1100,63 @@ class BotApiEmulator:
         if time.monotonic() - opened > self.pre_checkout_answer_seconds:
             self._open_pre_checkout_queries.discard(query_id)
             raise ApiError(400, QUERY_TOO_OLD)
+
+    # -- outages: Telegram slow or down for a while --------------------------------------
+
+    def stall_next(
+        self, method: str, seconds: float, *, times: int = 1, status: int = 504, description: str = ""
+    ) -> None:
+        """Hold the next ``times`` calls of ``method`` for ``seconds``, then answer ``status`` having
+        done nothing: Telegram's front end giving up on a backend that never handled the call."""
+        error = ApiError(status, description or _default_description(status, None))
+        self._stalls.setdefault(method.lower(), deque()).extend([(seconds, error)] * times)
+
+    def start_outage(
+        self, method: str, status: int = 502, description: str = "Bad Gateway", *, stall: float = 0.0
+    ) -> None:
+        """Answer every call of ``method`` with ``status`` (502: PTB's NetworkError) until `end_outage`,
+        each after ``stall`` seconds (longer than the client waits: a timeout), having done nothing."""
+        self._outages[method.lower()] = (stall, ApiError(status, description))
+
+    def end_outage(self, method: str) -> None:
+        self._outages.pop(method.lower(), None)
+
+    async def go_offline(self) -> None:
+        """Stop listening, so every request meets a refused connection, until `come_back`."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def come_back(self) -> None:
+        """Listen again on the same port, with everything recorded so far kept."""
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.1, handle_signals=False)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        await web.SockSite(self._runner, sock).start()
+
+    def sent_times(self, chat_id: ChatId | None = None) -> list[float]:
+        """When each message (to ``chat_id``, or any) was accepted, in ``time.monotonic()`` seconds."""
+        pairs = zip(self._sent_at, self._sent, strict=True)
+        return [at for at, message in pairs if chat_id in (None, message["chat_id"])]
+
+    async def _stall_if_scripted(self, key: str) -> None:
+        queue = self._stalls.get(key)
+        if queue:
+            seconds, error = queue.popleft()
+            await asyncio.sleep(seconds)
+            raise error
+
+    async def _raise_if_outage(self, key: str) -> None:
+        outage = self._outages.get(key)
+        if outage is not None:
+            stall, error = outage
+            if stall:
+                await asyncio.sleep(stall)
+            raise error
 
 
 def _default_description(status: int, retry_after: int | None) -> str:
