@@ -16,11 +16,23 @@ from bot.errors import APOLOGY, explain
 from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
 from bot.handlers.tickets import buy_buttons
 from core.errors import LotteryError
+from core.history import HistoryPage
 
+HISTORY_PREFIX = "history:"
 REFUND_PREFIX = "refund:"
 PAY_PREFIX = "pay:"
 PAY_OTHER = "other"
 PAY_CHOICES = (1, 5, 10)
+
+
+def history_buttons(page: HistoryPage) -> InlineKeyboardMarkup | None:
+    """◀ and ▶ to the newer and older pages; the page travels in the button's data."""
+    row = []
+    if page.has_previous:
+        row.append(InlineKeyboardButton("◀", callback_data=f"{HISTORY_PREFIX}{page.page - 1}"))
+    if page.has_next:
+        row.append(InlineKeyboardButton("▶", callback_data=f"{HISTORY_PREFIX}{page.page + 1}"))
+    return InlineKeyboardMarkup([row]) if row else None
 
 
 def pay_picker() -> InlineKeyboardMarkup:
@@ -41,6 +53,7 @@ class MoneyHandlers(HandlerGroup):
             CommandHandler("history", self.history, filters=private),
             CommandHandler("refund", self.refund, filters=private),
             CallbackQueryHandler(self.pay_pressed, pattern=rf"^{PAY_PREFIX}(\d{{1,3}}|{PAY_OTHER})$"),
+            CallbackQueryHandler(self.history_pressed, pattern=rf"^{HISTORY_PREFIX}\d{{1,5}}$"),
             CallbackQueryHandler(self.refund_chosen, pattern=rf"^{REFUND_PREFIX}\d{{1,18}}$"),
             PreCheckoutQueryHandler(self.pre_checkout),
             MessageHandler(filters.SUCCESSFUL_PAYMENT, self.payment_received),
@@ -120,8 +133,19 @@ class MoneyHandlers(HandlerGroup):
         await reply(update, replies.stars_paid(result), buy_buttons(result.receipt.affordable))
 
     async def history(self, update: Update, context: Context) -> None:
-        history = await self.lottery.wallet.history(user_id(update))
-        await reply(update, replies.history(history, timezone=self.settings.timezone))
+        page = await self.lottery.history.page(user_id(update))
+        await reply(update, replies.history(page, timezone=self.settings.timezone), history_buttons(page))
+
+    async def history_pressed(self, update: Update, context: Context) -> None:
+        """Turn the page in place: the same message shows the newer or older lines."""
+        query = update.callback_query
+        assert query is not None
+        assert query.data is not None
+        await query.answer()
+        page = await self.lottery.history.page(user_id(update), int(query.data.removeprefix(HISTORY_PREFIX)))
+        await query.edit_message_text(
+            replies.history(page, timezone=self.settings.timezone), reply_markup=history_buttons(page)
+        )
 
     async def refund(self, update: Update, context: Context) -> None:
         payments = await self.lottery.wallet.refundable(user_id(update))

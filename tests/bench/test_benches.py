@@ -51,7 +51,16 @@ async def test_plans_bench_explains_the_statements_behind_the_commands_and_flags
     found = await plans.run()
 
     sources = {plan.source for plan in found}
-    assert {"/me", "/history", "/join", "/events", "/stats", "outbox claim"} <= sources
+    assert {"/start", "/me", "/mytickets", "/history", "/join", "/events", "/stats", "/users"} <= sources
+    assert "outbox claim" in sources
     assert all(plan.steps for plan in found if plan.statement.lstrip().upper().startswith("SELECT"))
-    # Summing a column over every row has no index to use: the flag must see that scan.
-    assert any(plan.full_scans for plan in found if plan.source == "/stats")
+    # Every statement behind these commands reads through an index, and the claim sorts no backlog.
+    assert [plan.statement for plan in found if plan.full_scans] == []
+    assert [plan.statement for plan in found if plan.sorts] == []
+
+
+def test_the_plan_flags_a_table_read_whole_but_not_a_cte_or_a_constant() -> None:
+    steps = ["SCAN players", "SCAN due", "SCAN CONSTANT ROW", "SCAN events USING COVERING INDEX ix"]
+    plan = plans.Plan("/stats", "SELECT 1", steps, frozenset({"players", "events"}))
+    assert plan.full_scans == ["players"]
+    assert not plan.sorts
