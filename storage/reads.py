@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-PAGE_NUMBERS = 60  # ballot numbers listed at most per line, the rest counted
+PAGE_NUMBERS = 60  # ballot numbers listed at most for today (/me, /mytickets), the rest counted
+DAY_NUMBERS = 12  # ballot numbers listed at most on one day's line of /history
 
 
 class Query(Protocol):
@@ -103,7 +104,7 @@ class Totals:
 _PLAYER = "SELECT id, username, first_name, email, balance FROM players WHERE telegram_id = :telegram_id"
 _EVENT_COLUMNS = "id, day, title, price, currency, status, ballot_count, winning_number, participant_count"
 _EVENT_ON = f"SELECT {_EVENT_COLUMNS} FROM events WHERE day = :day"
-_HELD = "SELECT count(*) FROM ballots WHERE player_id = :player_id AND event_id = :event_id"
+_HELD = "SELECT ballots FROM registrations WHERE player_id = :player_id AND event_id = :event_id"
 _FIRST_NUMBERS = """
 SELECT number, receipt FROM ballots WHERE player_id = :player_id AND event_id = :event_id
 ORDER BY number LIMIT :limit
@@ -121,27 +122,28 @@ FROM ledger_entries LEFT JOIN events ON events.id = ledger_entries.event_id
 WHERE ledger_entries.player_id = :player_id
 ORDER BY ledger_entries.id DESC LIMIT :limit OFFSET :offset
 """
-# A page of ballot days with all they show but the numbers, in one statement. The groups come from
-# ix_ballots_player_event_number walked backwards: the newest days first, and the walk stops once a
-# page of days is found (event ids grow with the days a player can buy in). The highest number and
-# whether the winning ballot is the player's are each one index seek.
+# A page of ballot days with all they show but the numbers, in one statement. The days and their
+# counts come from ix_registrations_player_event_ballots walked backwards: the newest days first, and
+# the walk stops once a page of days is found (event ids grow with the days a player can buy in).
+# The highest number and whether the winning ballot is the player's are each one index seek.
 _BALLOT_DAYS = """
-SELECT events.id, events.day, events.status, events.winning_number, held_days.held,
+SELECT events.id, events.day, events.status, events.winning_number, held_days.ballots,
     (SELECT max(number) FROM ballots
      WHERE ballots.player_id = :player_id AND ballots.event_id = events.id),
     (SELECT count(*) FROM ballots
      WHERE ballots.event_id = events.id AND ballots.number = events.winning_number
        AND ballots.player_id = :player_id)
 FROM (
-    SELECT event_id, count(*) AS held FROM ballots WHERE player_id = :player_id
-    GROUP BY event_id ORDER BY event_id DESC LIMIT :limit OFFSET :offset
+    SELECT event_id, ballots FROM registrations WHERE player_id = :player_id AND ballots > 0
+    ORDER BY event_id DESC LIMIT :limit OFFSET :offset
 ) AS held_days JOIN events ON events.id = held_days.event_id
 """
 
 
 # Ballots are counted from the events: each event's ballot_count is its last number, and numbers are
 # dense. Live players and their credit come from ix_players_live, payments from
-# ix_payments_status_amount, open events from ix_events_status_day: no table is read whole.
+# ix_payments_status_amount, open events and ballots from ix_events_status_day_ballot_count:
+# no table is read whole.
 _TOTALS = """
 SELECT
     (SELECT count(*) FROM players WHERE deleted_at IS NULL),
@@ -182,7 +184,7 @@ async def todays_ballots(
         return TodaysBallots(holder, None, 0, ())
     key = {"player_id": holder.id, "event_id": event.id}
     counted = await query.row(_HELD, key)
-    held = int(counted[0]) if counted else 0
+    held = int(counted[0]) if counted else 0  # not joined: none
     first: tuple[tuple[int, str | None], ...] = ()
     if held:
         statement = _FIRST_NUMBERS if receipts else _FIRST_NUMBERS_ONLY
@@ -229,7 +231,7 @@ async def _ballot_day(query: Query, player_id: int, row: Sequence[Any], *, numbe
     event_id, day, status, winning_number, held, last, won = row
     first: tuple[int, ...] = ()
     if numbers:
-        key = {"player_id": player_id, "event_id": event_id, "limit": PAGE_NUMBERS}
+        key = {"player_id": player_id, "event_id": event_id, "limit": DAY_NUMBERS}
         first = tuple(int(r[0]) for r in await query.rows(_FIRST_NUMBERS_ONLY, key))
     return BallotDay(as_date(day), status, winning_number, bool(won), int(held), first, int(last))
 

@@ -61,7 +61,7 @@ async def test_history_counts_a_days_ballots_and_names_a_run_as_one_range(servic
     day = (await service.history.page(1)).days[0]
     assert day.held == 151
     assert day.numbers[:3] == (1, 2, 3)
-    assert len(day.numbers) == 60
+    assert len(day.numbers) == 12
     assert day.last == 152
     assert not day.one_run
 
@@ -145,7 +145,7 @@ async def test_events_are_listed_while_a_writer_holds_the_database(
     assert profile.today_ballot_count == 0
 
 
-async def test_the_migration_counts_the_participants_already_joined(tmp_path: Path) -> None:
+async def test_the_migration_counts_the_participants_and_ballots_already_there(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
     try:
         await upgrade(engine, "0004")
@@ -157,11 +157,19 @@ async def test_the_migration_counts_the_participants_already_joined(tmp_path: Pa
                 " VALUES (1, :day, 'Old', 10, 'XTR', 'open', 0, :now)",
                 "INSERT INTO registrations (event_id, player_id, joined_at) VALUES (1, 1, :now)",
                 "INSERT INTO registrations (event_id, player_id, joined_at) VALUES (1, 2, :now)",
+                "INSERT INTO ballots (event_id, number, player_id, created_at) VALUES (1, 1, 2, :now)",
+                "INSERT INTO ballots (event_id, number, player_id, created_at) VALUES (1, 2, 2, :now)",
             ):
                 await connection.execute(text(statement), {"now": START, "day": START.date()})
         await upgrade(engine)
         async with engine.connect() as connection:
             counted = (await connection.execute(text("SELECT participant_count FROM events"))).scalars().all()
+            held = (
+                await connection.execute(
+                    text("SELECT player_id, ballots FROM registrations ORDER BY player_id")
+                )
+            ).all()
     finally:
         await engine.dispose()
     assert counted == [2]
+    assert [tuple(row) for row in held] == [(1, 0), (2, 2)]

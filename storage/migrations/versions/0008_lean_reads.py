@@ -1,4 +1,4 @@
-"""lean reads: indexes for the hot reads, and each event's participant count kept as it changes
+"""lean reads: indexes for the hot reads; counts of participants and of each holder's ballots
 
 Revision ID: 0008
 Revises: 0004
@@ -26,6 +26,17 @@ def upgrade() -> None:
         "UPDATE events SET participant_count = "
         "(SELECT count(*) FROM registrations WHERE registrations.event_id = events.id)"
     )
+    op.add_column("registrations", sa.Column("ballots", sa.Integer(), server_default="0", nullable=False))
+    op.execute(
+        "UPDATE registrations SET ballots = (SELECT count(*) FROM ballots"
+        " WHERE ballots.event_id = registrations.event_id AND ballots.player_id = registrations.player_id)"
+    )
+    op.create_index(
+        "ix_registrations_player_event_ballots",
+        "registrations",
+        ["player_id", "event_id", "ballots"],
+        unique=False,
+    )
     op.create_index(
         "ix_events_status_day_ballot_count", "events", ["status", "day", "ballot_count"], unique=False
     )
@@ -47,5 +58,8 @@ def downgrade() -> None:
     op.drop_index("ix_ballots_player_event_number", table_name="ballots")
     op.drop_index("ix_players_live", table_name="players")
     op.drop_index("ix_events_status_day_ballot_count", table_name="events")
+    op.drop_index("ix_registrations_player_event_ballots", table_name="registrations")
+    with op.batch_alter_table("registrations", schema=None) as batch_op:
+        batch_op.drop_column("ballots")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_column("participant_count")
