@@ -24,12 +24,12 @@ import signal
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, CommandHandler, ContextTypes
 
 from bench._common import DEFAULT_ROUNDS, Outcome, print_table, spread, temp_database_url
 from tests.support.bot_api import BotApiEmulator, JSONDict
@@ -41,12 +41,14 @@ REPLY_TIMEOUT = 60.0
 READY = "ready"
 RATE_GOAL = 0.8
 LATENCY_GOAL = 1.5
+CONCURRENT = "LOTTERY_BENCH_CONCURRENT_UPDATES"  # set to N > 1: the lottery bot runs N updates at once
 
 
 @dataclass(frozen=True)
 class Plan:
     players: int = 200
     rounds: int = DEFAULT_ROUNDS
+    concurrent: int = 0  # > 1: also run the lottery bot with a per-player ordered concurrent processor
 
     @classmethod
     def quick(cls) -> Plan:
@@ -109,7 +111,7 @@ async def play(api: ReplyingEmulator, chat_id: int, latencies: list[float]) -> i
     return missing
 
 
-async def one_run(kind: str, database_url: str, plan: Plan) -> Run:
+async def one_run(kind: str, database_url: str, plan: Plan, *, concurrent: int = 0) -> Run:
     """Start a bot process of `kind` against a fresh emulator, let the players play, stop it."""
     async with ReplyingEmulator() as api:
         process = await asyncio.create_subprocess_exec(
@@ -123,7 +125,7 @@ async def one_run(kind: str, database_url: str, plan: Plan) -> Run:
             "--database-url",
             database_url,
             stdout=asyncio.subprocess.PIPE,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", CONCURRENT: str(concurrent)},
         )
         try:
             assert process.stdout is not None
@@ -144,9 +146,14 @@ async def one_run(kind: str, database_url: str, plan: Plan) -> Run:
 
 async def measure(database_url: str, plan: Plan) -> dict[str, list[Run]]:
     runs: dict[str, list[Run]] = {"lottery bot": [], "no-op bot": []}
+    concurrent = f"lottery bot, {plan.concurrent} updates at once"
+    if plan.concurrent > 1:
+        runs[concurrent] = []
     for _ in range(plan.rounds):
         runs["lottery bot"].append(await one_run("lottery", database_url, plan))
         runs["no-op bot"].append(await one_run("noop", database_url, plan))
+        if plan.concurrent > 1:
+            runs[concurrent].append(await one_run("lottery", database_url, plan, concurrent=plan.concurrent))
     return runs
 
 
@@ -158,6 +165,18 @@ def verdict(runs: dict[str, list[Run]]) -> list[Outcome]:
     base_latency = statistics.median(r.median_latency for r in base)
     missing = sum(r.missing for r in bot + base)
     ms = lambda v: f"{v * 1000:,.0f} ms"  # noqa: E731
+    extra = [
+        Outcome(
+            figure=name,
+            measured=_rate_and_latency(rounds),
+            baseline=f"{_rate_and_latency(bot)} (one at a time)",
+            ratio=statistics.median(r.per_second for r in rounds) / rate if rate else None,
+            goal="-",
+            passed=None,
+        )
+        for name, rounds in runs.items()
+        if name not in ("lottery bot", "no-op bot")
+    ]
     return [
         Outcome(
             figure="updates/s, lottery bot",
@@ -183,7 +202,56 @@ def verdict(runs: dict[str, list[Run]]) -> list[Outcome]:
             goal="0",
             passed=missing == 0,
         ),
+        *extra,
     ]
+
+
+def _rate_and_latency(runs: list[Run]) -> str:
+    latency = spread([r.median_latency for r in runs], lambda v: f"{v * 1000:,.0f} ms")
+    return f"{spread([r.per_second for r in runs])} /s, {latency}"
+
+
+# --- a per-player ordered concurrent processor, to measure whether concurrency pays (it did not) --------
+
+
+class PerPlayerOrder(BaseUpdateProcessor):
+    """Concurrent across players, one at a time and in arrival order for each player (asyncio locks
+    are first come, first served). Measured in this bench only: the bot ships sequential."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._turns: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        player = _player_of(update)
+        if player is None:
+            await coroutine
+            return
+        turn = self._turns.setdefault(player, asyncio.Lock())
+        self._waiting[player] = self._waiting.get(player, 0) + 1
+        try:
+            async with turn:
+                await coroutine
+        finally:
+            self._waiting[player] -= 1
+            if not self._waiting[player]:  # nobody else queued: the player costs no memory
+                del self._waiting[player]
+                del self._turns[player]
+
+    async def initialize(self) -> None:
+        """Nothing to set up: locks are made when a player's first update arrives."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release: the application waits for running updates itself."""
+
+
+def _player_of(update: object) -> int | None:
+    if not isinstance(update, Update):
+        return None
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return update.effective_chat.id if update.effective_chat is not None else None
 
 
 # --- the bot processes --------------------------------------------------------------------------------
@@ -226,6 +294,11 @@ async def serve(kind: str, api_url: str, database_url: str) -> None:
     )
     lottery = LotteryService.connect(database_url, rules=settings.lottery_rules())
     bot = LotteryBot(settings, lottery)
+    concurrent = int(os.environ.get(CONCURRENT, "0"))
+    if concurrent > 1:
+        # Measurement only (issue 9, item 4): the bot ships sequential; this asks whether a
+        # per-player ordered concurrent processor would pay. No public setter exists after build().
+        bot.application._update_processor = PerPlayerOrder(concurrent)
     await bot.start()
     print(READY, flush=True)
     await stop.wait()
@@ -238,6 +311,9 @@ def arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=None, help=f"rounds (default {DEFAULT_ROUNDS})")
     parser.add_argument("--players", type=int, default=None, help="players (default 200)")
     parser.add_argument("--quick", action="store_true", help="5 players, one round: a smoke run")
+    parser.add_argument(
+        "--concurrent", type=int, default=0, help="also run the bot N updates at once (per player in order)"
+    )
     parser.add_argument("--serve", choices=("lottery", "noop"), help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -257,7 +333,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(serve(args.serve, args.api_url, args.database_url))
         return
     plan = Plan.quick() if args.quick else Plan()
-    plan = Plan(players=args.players or plan.players, rounds=args.rounds or plan.rounds)
+    plan = Plan(
+        players=args.players or plan.players, rounds=args.rounds or plan.rounds, concurrent=args.concurrent
+    )
     backend = "PostgreSQL" if args.database_url else "SQLite file"
     load = os.getloadavg()
     outcomes = asyncio.run(run(plan, args.database_url))

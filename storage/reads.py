@@ -28,6 +28,8 @@ class Query(Protocol):
 
     async def run(self, sql: str, params: dict[str, Any]) -> None: ...
 
+    async def run_many(self, sql: str, rows: list[dict[str, Any]]) -> None: ...
+
 
 @dataclass(frozen=True)
 class PlayerRow:

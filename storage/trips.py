@@ -18,6 +18,8 @@ them that could let another task use the connection (`SqliteQuery` never suspend
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, TypeVar
@@ -45,6 +47,9 @@ class SqliteQuery:
     async def run(self, sql: str, params: dict[str, Any]) -> None:
         self._connection.execute(sql, _sqlite_params(params))
 
+    async def run_many(self, sql: str, rows: list[dict[str, Any]]) -> None:
+        self._connection.executemany(sql, [_sqlite_params(row) for row in rows])
+
 
 class CoreQuery:
     def __init__(self, connection: AsyncConnection) -> None:
@@ -58,6 +63,65 @@ class CoreQuery:
 
     async def run(self, sql: str, params: dict[str, Any]) -> None:
         await self._connection.execute(text(sql), params)
+
+    async def run_many(self, sql: str, rows: list[dict[str, Any]]) -> None:
+        await self._connection.execute(text(sql), rows)
+
+
+class AsyncpgQuery:
+    """Statements straight on the asyncpg connection under a pooled SQLAlchemy connection.
+
+    Through SQLAlchemy's adapter each statement cost about 0.2 ms of CPU on this machine; asyncpg
+    alone prepares each statement once per connection and reuses it. The SQL is the same text, with
+    its `:name` parameters numbered as PostgreSQL's `$1` once per statement.
+    """
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    async def rows(self, sql: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+        numbered, names = _numbered(sql)
+        found: Sequence[Sequence[Any]] = await self._connection.fetch(numbered, *(params[n] for n in names))
+        return found
+
+    async def row(self, sql: str, params: dict[str, Any]) -> Sequence[Any] | None:
+        numbered, names = _numbered(sql)
+        found: Sequence[Any] | None = await self._connection.fetchrow(numbered, *(params[n] for n in names))
+        return found
+
+    async def run(self, sql: str, params: dict[str, Any]) -> None:
+        numbered, names = _numbered(sql)
+        await self._connection.execute(numbered, *(params[n] for n in names))
+
+    async def run_many(self, sql: str, rows: list[dict[str, Any]]) -> None:
+        """One round trip for all the rows (asyncpg pipelines them)."""
+        numbered, names = _numbered(sql)
+        await self._connection.executemany(numbered, [tuple(row[n] for n in names) for row in rows])
+
+
+_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@functools.lru_cache(maxsize=256)
+def _numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`... WHERE id = :id AND day = :day` as `... WHERE id = $1 AND day = $2`, and the names in order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    return _PARAMETER.sub(number, sql), tuple(names)
+
+
+async def _on_asyncpg(engine: AsyncEngine, work: Callable[[Query], Awaitable[T]], *, readonly: bool) -> T:
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None, "a checked-out connection has its driver connection"
+        async with driver.transaction(readonly=readonly):
+            return await work(AsyncpgQuery(driver))
 
 
 class SqliteReader:
@@ -95,6 +159,8 @@ async def write(
     """Run `work` as one writing transaction: all of it is committed, or none of it on an error."""
     if writer is not None:
         return await writer.run(lambda db: _write_in_sqlite(db, work))
+    if engine.dialect.driver == "asyncpg":
+        return await _on_asyncpg(engine, work, readonly=False)
     async with engine.connect() as connection, connection.begin():
         return await work(CoreQuery(connection))
 
@@ -125,6 +191,8 @@ def _to_the_end(coroutine: Coroutine[Any, Any, T]) -> T:
 
 async def read_portably(engine: AsyncEngine, work: Callable[[Query], Awaitable[T]]) -> T:
     """The same read on a pooled connection, in one transaction (PostgreSQL, in-memory SQLite)."""
+    if engine.dialect.driver == "asyncpg":
+        return await _on_asyncpg(engine, work, readonly=True)
     async with engine.connect() as connection, connection.begin():
         return await work(CoreQuery(connection))
 
