@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable
+from collections.abc import Coroutine
+from typing import Any
 
 from core.context import Context, event_info, event_row_info
 from core.errors import EventAlreadyExists, EventNotEditable, InvalidEventDate, NoEventOnDate
@@ -32,7 +33,7 @@ class EventCalendar:
         now = self._ctx.clock.now()
         day = self._ctx.today(now)
 
-        def around(query: reads.Query) -> Awaitable[list[reads.EventRow]]:
+        def around(query: reads.Query) -> Coroutine[Any, Any, list[reads.EventRow]]:
             return reads.events_around(query, day, past=past, upcoming=upcoming)
 
         listing = await self._ctx.db.read(around)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -63,8 +63,9 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._writer_thread = _sqlite_writer(engine)
-        path = _sqlite_file(engine)
-        self._sqlite_reader = SqliteReader(path) if path else None
+        self._sqlite_reader = (
+            SqliteReader(self._writer_thread.path, self._writer_thread) if self._writer_thread else None
+        )
         self._read_engine = engine.execution_options(**{READ_ONLY: True})
         self._writer = async_sessionmaker(engine, expire_on_commit=False)
         self._reader = async_sessionmaker(
@@ -99,7 +100,7 @@ class Database:
             self.engine, self._writer_thread, day=day, telegram_id=telegram_id, quantity=quantity, now=now
         )
 
-    async def read(self, work: Callable[[Query], Awaitable[T]]) -> T:
+    async def read(self, work: Callable[[Query], Coroutine[Any, Any, T]]) -> T:
         """A hot read (storage.reads) in one snapshot, on the cheapest path the backend allows."""
         if self._sqlite_reader is not None:
             return await self._sqlite_reader.read(work)

@@ -4,8 +4,8 @@ storage.joining run.
 Each is one async function written against `Query`, so the same statements serve both backends. On
 PostgreSQL it runs on one pooled connection in one transaction. On SQLite a read runs on a read-only
 sqlite3 connection on the event loop's own thread, and a write as one function on the writer thread
-(storage.sqlite), where the async function is driven to its end without an event loop: it never
-suspends, since `SqliteQuery` answers at once.
+(storage.sqlite); either way the async function is driven to its end without awaiting anything: it
+never suspends, since `SqliteQuery` answers at once.
 
 On SQLite each aiosqlite call is a hop to the driver's thread and back (about 150 µs on this 2-core
 machine, four per statement through SQLAlchemy), while an indexed read of a page takes tens of µs
@@ -28,7 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.reads import Query
-from storage.sqlite import SqliteWriter, apply_pragmas
+from storage.sqlite import SqliteWriter
 
 T = TypeVar("T")
 
@@ -125,24 +125,31 @@ async def _on_asyncpg(engine: AsyncEngine, work: Callable[[Query], Awaitable[T]]
 
 
 class SqliteReader:
-    """One read-only connection to a SQLite file, used on the event loop's thread."""
+    """One read-only connection to a SQLite file, used on the event loop's thread.
 
-    def __init__(self, path: str) -> None:
+    It never waits there: its busy timeout is zero, and should the file be locked against readers
+    (a connection in exclusive locking mode, WAL recovery after a crash) the read is run again on the
+    writer thread, which waits its turn with the usual busy timeout while the loop serves others.
+    """
+
+    def __init__(self, path: str, fallback: SqliteWriter) -> None:
         self._path = path
+        self._fallback = fallback
         self._connection: sqlite3.Connection | None = None
 
-    async def read(self, work: Callable[[Query], Awaitable[T]]) -> T:
-        connection = self._connect()
-        connection.execute("BEGIN")
+    async def read(self, work: Callable[[Query], Coroutine[Any, Any, T]]) -> T:
         try:
-            return await work(SqliteQuery(connection))
-        finally:
-            connection.execute("COMMIT")
+            return _read_in(self._connect(), work)
+        except sqlite3.OperationalError as failure:
+            if getattr(failure, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
+                raise
+        return await self._fallback.run(lambda db: _read_in(db, work))
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
-            connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            apply_pragmas(connection)
+            # No waiting, ever (timeout=0), and no pragma that takes a lock: WAL mode is the file's own,
+            # set by the engine's connections and kept in the file.
+            connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False, timeout=0)
             connection.execute("PRAGMA query_only=ON")
             self._connection = connection
         return self._connection
@@ -151,6 +158,16 @@ class SqliteReader:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _read_in(db: sqlite3.Connection, work: Callable[[Query], Coroutine[Any, Any, T]]) -> T:
+    """Run a read (which never suspends) to its end in one deferred transaction: one snapshot."""
+    db.execute("BEGIN")
+    try:
+        return _to_the_end(work(SqliteQuery(db)))
+    finally:
+        if db.in_transaction:
+            db.execute("COMMIT")
 
 
 async def write(
@@ -189,7 +206,7 @@ def _to_the_end(coroutine: Coroutine[Any, Any, T]) -> T:
     raise RuntimeError("a one-trip transaction awaited something other than the database")
 
 
-async def read_portably(engine: AsyncEngine, work: Callable[[Query], Awaitable[T]]) -> T:
+async def read_portably(engine: AsyncEngine, work: Callable[[Query], Coroutine[Any, Any, T]]) -> T:
     """The same read on a pooled connection, in one transaction (PostgreSQL, in-memory SQLite)."""
     if engine.dialect.driver == "asyncpg":
         return await _on_asyncpg(engine, work, readonly=True)

@@ -173,3 +173,28 @@ async def test_the_migration_counts_the_participants_and_ballots_already_there(t
         await engine.dispose()
     assert counted == [2]
     assert [tuple(row) for row in held] == [(1, 0), (2, 2)]
+
+
+async def test_a_read_never_blocks_the_event_loop_on_a_locked_file(database_url: str) -> None:
+    """Locked against readers (a connection in exclusive locking mode), the read waits off the loop."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("about SQLite's reader on the event loop's thread")
+    blocker = sqlite3.connect(database_url.split("///", 1)[1], isolation_level=None)
+    blocker.execute("PRAGMA locking_mode=EXCLUSIVE")
+    blocker.execute("BEGIN IMMEDIATE")
+    blocker.execute("SELECT count(*) FROM players")
+    blocker.execute("COMMIT")  # the exclusive lock stays until the connection closes
+    service = LotteryService.connect(database_url, clock=FixedClock(START))
+    try:
+        listing = asyncio.create_task(service.events.overview())
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.sleep(0.2)
+        assert loop.time() - started < 1  # the loop kept running while the read waited
+        assert not listing.done()
+        blocker.close()
+        events = await asyncio.wait_for(listing, timeout=10)
+    finally:
+        blocker.close()
+        await service.close()
+    assert [event.day for event in events] == [START.date()]
