@@ -48,6 +48,11 @@ bench: install
 	$(BIN)/python -m bench.commands
 	$(BIN)/python -m bench.commands --database-url $(POSTGRES_URL)
 	$(BIN)/python -m bench.plans
+	$(BIN)/python -m bench.scale
+	$(BIN)/python -m bench.scale --database-url $(POSTGRES_URL)
+	$(BIN)/python -m bench.end_to_end
+	$(BIN)/python -m bench.end_to_end --database-url $(POSTGRES_URL)
+	$(BIN)/python -m bench.throttle
 
 # Re-extract every message into the template and merge it into each language's catalogue.
 # The bot reads the .po files at start-up, so there is nothing to compile.

@@ -28,6 +28,7 @@ import datetime as dt
 import logging
 import math
 import sqlite3
+import statistics
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
@@ -56,6 +57,9 @@ QUIET_SECONDS = 1.5  # after the last expected message, how long to keep listeni
 DEADLINE_SECONDS = 75.0
 WINDOW_SECONDS = 1.0
 DELIVERY_BATCH = 50  # Delivery's default batch: that many sends are in flight at once
+PROBE_CHAT = 777  # a player, not a participant, who keeps writing while the results go out
+PROBE_EVERY = 0.6  # seconds between the probe's commands: under the per-user throttle's 2 a second
+PROBE_GOAL = 1.0  # seconds: a reply while the broadcast runs
 CEILING_NOTICES = 1_000
 CEILING_SENDS = 500
 RESULT_TEXT = (
@@ -88,9 +92,23 @@ class FloodLimitedApi(BotApiEmulator):
         self.refused = 0
         self._window: deque[float] = deque()
         self._methods["sendmessage"] = self._send_message_within_limit
+        self._probe_waiting: asyncio.Future[None] | None = None
+
+    def expect_probe_reply(self) -> asyncio.Future[None]:
+        self._probe_waiting = asyncio.get_running_loop().create_future()
+        return self._probe_waiting
 
     def _send_message_within_limit(self, params: JSONDict) -> JSONDict:
-        """Refuse with 429 past the limit; otherwise the emulator's own sendMessage."""
+        """Refuse with 429 past the limit; otherwise the emulator's own sendMessage.
+
+        A reply to the probe player, who just wrote, is not a bulk notification: Telegram does not
+        hold it to the broadcast limit, so neither does this emulator, and it is not counted.
+        """
+        if int(params.get("chat_id") or 0) == PROBE_CHAT:
+            message = self._send_message(params)
+            if self._probe_waiting is not None and not self._probe_waiting.done():
+                self._probe_waiting.set_result(None)
+            return message
         now = time.monotonic()
         self.arrivals.append(now)
         while self._window and self._window[0] <= now - WINDOW_SECONDS:
@@ -321,19 +339,41 @@ class Timeline:
     sent_by_first: int = 0
     completed: bool = False
     outbox_at_restart: dict[str, int] = field(default_factory=dict)
+    probe_latencies: list[float] = field(default_factory=list)
+
+
+async def probe(api: FloodLimitedApi, latencies: list[float], stop: asyncio.Event) -> None:
+    """A player sending /events every PROBE_EVERY seconds and timing each reply, until `stop`."""
+    while not stop.is_set():
+        replied = api.expect_probe_reply()
+        sent = time.monotonic()
+        api.send_command(PROBE_CHAT, "/events", first_name="Probe")
+        try:
+            await asyncio.wait_for(replied, 10)
+            latencies.append(time.monotonic() - sent)
+        except TimeoutError:
+            latencies.append(float("inf"))
+        await asyncio.sleep(max(0.0, PROBE_EVERY - (time.monotonic() - sent)))
 
 
 async def deliver_with_restart(api: FloodLimitedApi, settings: Settings, path: Path, total: int) -> Timeline:
-    """Run a bot until half is sent, stop it, start a new one, and wait until everything is out."""
+    """Run a bot until half is sent, stop it, start a new one, and wait until everything is out.
+
+    While the first bot delivers, a player keeps writing to it and times every reply.
+    """
     timeline = Timeline()
     deadline = time.monotonic() + DEADLINE_SECONDS
     first = new_bot(settings)
     timeline.started = time.monotonic()
     await first.start()
+    stop_probe = asyncio.Event()
+    probing = asyncio.create_task(probe(api, timeline.probe_latencies, stop_probe))
     try:
         await wait_until(lambda: len(api.accepted) >= total // 2, deadline)
         timeline.stop_requested = time.monotonic()
     finally:
+        stop_probe.set()
+        await probing
         await first.stop()
     timeline.stopped = time.monotonic()
     timeline.sent_by_first = len(api.accepted)
@@ -375,7 +415,11 @@ class Delivered:
 
 def tally(api: BotApiEmulator, participants: int) -> Delivered:
     """Count accepted sendMessage calls per chat id."""
-    per_chat = Counter(int(m["chat_id"]) for m in api.sent_messages() if m["method"] == "sendMessage")
+    per_chat = Counter(
+        int(m["chat_id"])
+        for m in api.sent_messages()
+        if m["method"] == "sendMessage" and int(m["chat_id"]) != PROBE_CHAT
+    )
     return Delivered(per_chat, frozenset(telegram_ids(participants)))
 
 
@@ -431,6 +475,15 @@ def verdict(report: Report) -> list[Outcome]:
             report.refused == 0 and report.busiest_arrivals <= rate,
         ),
         Outcome(
+            f"replies to a player while it runs: median / max ({len(timeline.probe_latencies)} commands)",
+            f"{_ms(statistics.median(timeline.probe_latencies or [math.inf]))} / "
+            f"{_ms(max(timeline.probe_latencies or [math.inf]))}",
+            "-",
+            None,
+            f"every reply <= {PROBE_GOAL:.0f} s",
+            bool(timeline.probe_latencies) and max(timeline.probe_latencies) <= PROBE_GOAL,
+        ),
+        Outcome(
             "extra messages (participants with > 1)",
             f"{delivered.duplicates:,}",
             f"{n:,} participants",
@@ -452,6 +505,10 @@ def verdict(report: Report) -> list[Outcome]:
             f"info: sendMessage alone, {DELIVERY_BATCH} at a time ({CEILING_SENDS})", ceilings.batched_sends
         ),
     ]
+
+
+def _ms(seconds: float) -> str:
+    return "none" if math.isinf(seconds) else f"{seconds * 1000:,.0f} ms"
 
 
 def print_details(report: Report, populate_seconds: float, draw_seconds: float) -> None:

@@ -42,9 +42,13 @@ class Plan:
     statement: str
     steps: list[str]
 
+    tables: frozenset[str] = frozenset()
+
     @property
     def full_scans(self) -> list[str]:
-        return [match.group(1) for step in self.steps if (match := FULL_SCAN.match(step))]
+        """Tables read whole; a CTE's few rows or SQLite's constant row are not tables."""
+        scanned = [match.group(1) for step in self.steps if (match := FULL_SCAN.match(step))]
+        return [name for name in scanned if name in self.tables]
 
     @property
     def sorts(self) -> bool:
@@ -68,6 +72,16 @@ def traced_connections() -> Iterator[list[str]]:
         yield statements
     finally:
         sqlite3.connect = original
+
+
+def table_names(path: str) -> frozenset[str]:
+    connection = sqlite3.connect(path)
+    try:
+        return frozenset(
+            row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        )
+    finally:
+        connection.close()
 
 
 def explain(path: str, statement: str) -> list[str]:
@@ -99,11 +113,14 @@ async def capture(url: str) -> list[tuple[str, str]]:
             steps: list[tuple[str, Callable[[], Any]]] = [
                 (text, _command(bot, user_id, text))
                 for user_id, text in (
+                    (commands.FIRST_TELEGRAM_ID, "/start"),
                     (commands.FIRST_TELEGRAM_ID, "/me"),
+                    (commands.FIRST_TELEGRAM_ID, "/mytickets"),
                     (commands.FIRST_TELEGRAM_ID, "/history"),
                     (commands.FIRST_TELEGRAM_ID, "/join"),
                     (commands.FIRST_TELEGRAM_ID, "/events"),
                     (ADMIN, "/stats"),
+                    (ADMIN, "/users"),
                 )
             ]
             steps.append(("outbox claim", lambda: lottery.notifications.claim_due(limit=100)))
@@ -137,13 +154,14 @@ async def run() -> list[Plan]:
     async with temp_database_url("plans") as url:
         path = url.split("///", 1)[1]
         captured = await capture(url)
-        seen: set[str] = set()
+        tables = table_names(path)
+        seen: set[tuple[str, str]] = set()
         plans = []
         for source, statement in captured:
-            if statement in seen:
+            if (source, statement) in seen:
                 continue
-            seen.add(statement)
-            plans.append(Plan(source, statement, explain(path, statement)))
+            seen.add((source, statement))
+            plans.append(Plan(source, statement, explain(path, statement), tables))
     return plans
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from bench._common import Outcome, median, print_table, sqlite_datetime, sqlite_url, temp_database
+from bench._common import Outcome, median, print_table, spread, sqlite_datetime, sqlite_url, temp_database
 from core.clock import FixedClock
 from core.rules import LotteryRules
 from core.service import LotteryService
@@ -200,11 +200,11 @@ async def measure(service: LotteryService, raw_path: Path) -> Rates:
 def verdict(rates: Rates) -> list[Outcome]:
     """The goal line and the informative floor line."""
     buy, raw_insert, raw_purchase = median(rates.buy), median(rates.raw_insert), median(rates.raw_purchase)
-    baseline = f"{raw_insert:,.0f} /s raw aiosqlite INSERT+COMMIT"
+    baseline = f"{spread(rates.raw_insert)} /s raw aiosqlite INSERT+COMMIT"
     return [
         Outcome(
             figure=f"purchases/s via tickets.buy (median of {REPEATS}x{PURCHASES_PER_REPEAT})",
-            measured=f"{buy:,.0f} /s",
+            measured=f"{spread(rates.buy)} /s",
             baseline=baseline,
             ratio=buy / raw_insert,
             goal=f">= {GOAL_RATIO} x raw",
@@ -212,7 +212,7 @@ def verdict(rates: Rates) -> list[Outcome]:
         ),
         Outcome(
             figure="info: the same SQL statement by statement via aiosqlite",
-            measured=f"{raw_purchase:,.0f} /s",
+            measured=f"{spread(rates.raw_purchase)} /s",
             baseline=baseline,
             ratio=raw_purchase / raw_insert,
             goal="(7 trips to the driver thread)",

@@ -27,6 +27,7 @@ from bench._common import (
     milliseconds,
     percentile,
     print_table,
+    spread,
     sqlite_datetime,
     sqlite_url,
     temp_database,
@@ -171,8 +172,8 @@ def verdict(rounds: Rounds) -> list[Outcome]:
     return [
         Outcome(
             figure=f"winner_on latency (median, {ROUNDS}x{CALLS_PER_ROUND} days)",
-            measured=milliseconds(core),
-            baseline=f"{milliseconds(raw)} raw aiosqlite SELECT … JOIN WHERE day = ?",
+            measured=spread(rounds.core_medians, milliseconds),
+            baseline=f"{spread(rounds.raw_medians, milliseconds)} raw aiosqlite SELECT … JOIN WHERE day = ?",
             ratio=core / raw,
             goal=f"< {GOAL_SECONDS * 1000:g} ms",
             passed=core < GOAL_SECONDS,

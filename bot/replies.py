@@ -6,7 +6,9 @@ import json
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from bot import draw_texts
+from bot import draw_texts, formatting
+from bot.i18n import _, active
+from core.history import HistoryPage
 from core.notifications import Notice, NoticeKind, OutboxOverview
 from core.receipts import BallotProof, TodayReceipts
 from core.results import (
@@ -14,7 +16,6 @@ from core.results import (
     DrawResult,
     EventInfo,
     EventStatus,
-    History,
     Invoice,
     JoinResult,
     LedgerKind,
@@ -67,11 +68,13 @@ NOT_ADMIN = "That command is for the lottery's admins."
 STALE_BUTTON = "This button has expired. Send the command again."
 
 
-def ballots(numbers: Iterable[int]) -> str:
+def ballots(numbers: Iterable[int], *, total: int = 0) -> str:
+    """The numbers (at most a page of them), and how many more of `total` there are."""
     listed = list(numbers)
+    total = max(total, len(listed))
     shown = ", ".join(f"#{n}" for n in listed[:MAX_LISTED_NUMBERS])
-    if len(listed) > MAX_LISTED_NUMBERS:
-        shown += f" … and {len(listed) - MAX_LISTED_NUMBERS} more"
+    if total > MAX_LISTED_NUMBERS:
+        shown += f" … and {total - MAX_LISTED_NUMBERS} more"
     return shown or "none"
 
 
@@ -102,7 +105,7 @@ def profile(p: Profile) -> str:
         f"Name: {p.first_name or '-'}" + (f" (@{p.username})" if p.username else ""),
         f"Email: {p.email or 'not set (use /email)'}",
         f"Credit: {p.balance} {p.currency}",
-        f"Today's ballots: {ballots(p.today_ballots)}",
+        f"Today's ballots: {ballots(p.today_ballots, total=p.today_ballot_count)}",
     ]
     return "\n".join(lines)
 
@@ -161,18 +164,20 @@ def bought(receipt: PurchaseReceipt) -> str:
 def my_tickets(p: Profile) -> str:
     if not p.today_ballots:
         return "You have no ballots today. /join, /pay and /buy to get some."
-    return f"Your ballots today ({len(p.today_ballots)}): {ballots(p.today_ballots)}"
+    count = max(p.today_ballot_count, len(p.today_ballots))
+    return f"Your ballots today ({count}): {ballots(p.today_ballots, total=count)}"
 
 
 def my_receipts(today: TodayReceipts) -> str:
     """Each ballot with its receipt, one a line, so a buyer can copy the receipt and keep it."""
     if not today.ballots:
         return "You have no ballots today. /join, /pay and /buy to get some."
-    lines = [f"Your ballots today ({len(today.ballots)}), each with its private receipt:"]
+    held = max(today.held, len(today.ballots))
+    lines = [f"Your ballots today ({held}), each with its private receipt:"]
     for ballot in today.ballots[:MAX_LISTED_NUMBERS]:
         lines.append(f"#{ballot.number} {ballot.receipt or '(no receipt: bought before receipts)'}")
-    if len(today.ballots) > MAX_LISTED_NUMBERS:
-        lines.append(f"… and {len(today.ballots) - MAX_LISTED_NUMBERS} more")
+    if held > MAX_LISTED_NUMBERS:
+        lines.append(f"… and {held - MAX_LISTED_NUMBERS} more")
     lines.append("Keep receipts to yourself. /proof N shows that ballot #N is counted in the draw.")
     return "\n".join(lines)
 
@@ -191,38 +196,57 @@ def ballot_proof(proof: BallotProof) -> str:
     )
 
 
-_LEDGER_WORDS = {
-    LedgerKind.PAYMENT: "payment",
-    LedgerKind.PURCHASE: "bought ballots",
-    LedgerKind.REFUND: "refund",
-    LedgerKind.REFUND_REVERSED: "refund failed, credit restored",
-    LedgerKind.EVENT_CANCELLED: "lottery cancelled, ballots refunded",
-}
+def _ledger_words(kind: LedgerKind) -> str:
+    match kind:
+        case LedgerKind.PAYMENT:
+            return _("payment")
+        case LedgerKind.PURCHASE:
+            return _("bought ballots")
+        case LedgerKind.REFUND:
+            return _("refund")
+        case LedgerKind.REFUND_REVERSED:
+            return _("refund failed, credit restored")
+        case LedgerKind.EVENT_CANCELLED:
+            return _("lottery cancelled, ballots refunded")
 
 
-def history(h: History, *, timezone: ZoneInfo) -> str:
-    lines = [f"Credit: {h.balance} {h.currency}", "", "Money:"]
-    for line in h.ledger[:30]:
+def history(h: HistoryPage, *, timezone: ZoneInfo) -> str:
+    """One page of /history: money lines, then ballot days with their numbers as ranges (#3–#57)."""
+    t = active()
+    lines = [
+        _("Credit: {amount}").format(amount=f"{h.balance} {h.currency}"),
+        "",
+        _("Money (page {page}):").format(page=h.page + 1),
+    ]
+    for line in h.ledger:
         when = line.at.astimezone(timezone).strftime("%Y-%m-%d %H:%M")
-        what = _LEDGER_WORDS[line.kind]
+        what = _ledger_words(line.kind)
         if line.quantity:
             what += f" ×{line.quantity}"
         if line.day:
             what += f" ({line.day.isoformat()})"
         lines.append(f"{when}  {line.amount:+d} {h.currency}  {what}")
     if not h.ledger:
-        lines.append("nothing yet")
-    lines += ["", "Ballots:"]
-    for held in h.ballots[:15]:
-        outcome = ""
+        lines.append(_("nothing yet") if h.page == 0 else _("no more"))
+    lines += ["", _("Ballots:")]
+    for held in h.days:
+        numbers = formatting.ballot_ranges(held.numbers)
+        if held.one_run and held.held > 1:
+            numbers = f"#{held.numbers[0]}–#{held.last}"
+        elif held.held > len(held.numbers):
+            numbers += " " + _("… and {count} more").format(count=held.held - len(held.numbers))
+        day_line = _("{day}: {ballots}: {numbers}").format(
+            day=held.day.isoformat(), ballots=formatting.ballots(held.held, t), numbers=numbers
+        )
         if held.winning_number is not None:
-            won = held.winning_number in held.numbers
-            outcome = " – WON!" if won else f" – winner was #{held.winning_number}"
+            day_line += " – " + (
+                _("WON!") if held.won else _("winner was #{number}").format(number=held.winning_number)
+            )
         elif held.status is EventStatus.CANCELLED:
-            outcome = " – cancelled"
-        lines.append(f"{held.day.isoformat()}: {ballots(held.numbers)}{outcome}")
-    if not h.ballots:
-        lines.append("none yet")
+            day_line += " – " + _("cancelled")
+        lines.append(day_line)
+    if not h.days:
+        lines.append(_("none yet") if h.page == 0 else _("no more"))
     return fit("\n".join(lines))
 
 

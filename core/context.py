@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from core.clock import Clock
 from core.errors import NotRegistered
 from core.gateway import PaymentGateway
-from core.results import EventInfo, EventStatus
+from core.results import EventInfo, EventStatus, Profile
 from core.rules import LotteryRules
 from storage import Database, UnitOfWork
+from storage.joining import NewEvent
 from storage.models import Event, Player
+from storage.reads import EventRow, TodaysBallots
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,10 @@ class Context:
 
     def today(self, now: dt.datetime | None = None) -> dt.date:
         return self.rules.day_of(now or self.clock.now())
+
+    def new_event(self, day: dt.date) -> NewEvent:
+        """The terms the event of `day` is made with when it is first needed."""
+        return NewEvent(self.rules.default_title(day), self.rules.ballot_price, self.rules.currency)
 
     async def event_of(self, uow: UnitOfWork, day: dt.date, now: dt.datetime) -> Event:
         """The event of `day`, made on demand: each day's event exists without anyone creating it."""
@@ -58,6 +64,35 @@ def event_info(event: Event, *, participants: int = 0) -> EventInfo:
         ballot_count=event.ballot_count,
         winning_number=event.winning_number,
         participants=participants,
+    )
+
+
+def event_row_info(event: EventRow) -> EventInfo:
+    """An event as storage.reads found it, in core's terms."""
+    return EventInfo(
+        id=event.id,
+        day=event.day,
+        title=event.title,
+        price=event.price,
+        currency=event.currency,
+        status=EventStatus(event.status),
+        ballot_count=event.ballot_count,
+        winning_number=event.winning_number,
+        participants=event.participants,
+    )
+
+
+def profile_of(telegram_id: int, found: TodaysBallots, currency: str) -> Profile:
+    player = found.player
+    return Profile(
+        telegram_id=telegram_id,
+        username=player.username,
+        first_name=player.first_name,
+        email=player.email,
+        balance=player.balance,
+        currency=currency,
+        today_ballots=tuple(number for number, _ in found.first),
+        today_ballot_count=found.held,
     )
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Coroutine
+from typing import Any
 
-from core.context import Context, event_info
+from core.context import Context, event_info, event_row_info
 from core.errors import EventAlreadyExists, EventNotEditable, InvalidEventDate, NoEventOnDate
 from core.results import CancelResult, EventInfo, EventStatus, LedgerKind, Stats
 from core.rules import validate_price, validate_title
-from storage import UnitOfWork
+from storage import UnitOfWork, joining, reads
 from storage.models import Event
 
 
@@ -17,25 +19,39 @@ class EventCalendar:
         self._ctx = context
 
     async def today(self) -> EventInfo:
+        """Today's event, read without writing; made (one writing trip) only the first time it is needed."""
         now = self._ctx.clock.now()
-        async with self._ctx.db.transaction() as uow:
-            event = await self._ctx.event_of(uow, self._ctx.today(now), now)
-            participants = await uow.registrations.count(event.id)
-        return event_info(event, participants=participants)
+        day = self._ctx.today(now)
+        event = await self._ctx.db.read(lambda query: reads.event_on(query, day))
+        if event is None:
+            event = await self._made(day, now)
+        return event_row_info(event)
 
     async def overview(self, *, past: int = 5, upcoming: int = 5) -> list[EventInfo]:
-        """Upcoming events, today's and the last few, newest first."""
-        today = await self.today()
-        async with self._ctx.db.snapshot() as uow:
-            later = await uow.events.upcoming(after=today.day, limit=upcoming)
-            earlier = await uow.events.recent(limit=past, from_day=today.day - dt.timedelta(days=1))
-        return [*(event_info(e) for e in reversed(later)), today, *(event_info(e) for e in earlier)]
+        """Upcoming events, today's and the last few, newest first: one read, which writes nothing
+        unless today's event has yet to be made."""
+        now = self._ctx.clock.now()
+        day = self._ctx.today(now)
+
+        def around(query: reads.Query) -> Coroutine[Any, Any, list[reads.EventRow]]:
+            return reads.events_around(query, day, past=past, upcoming=upcoming)
+
+        listing = await self._ctx.db.read(around)
+        if all(event.day != day for event in listing):
+            await self._made(day, now)
+            listing = await self._ctx.db.read(around)
+        return [event_row_info(event) for event in listing]
+
+    async def _made(self, day: dt.date, now: dt.datetime) -> reads.EventRow:
+        terms = self._ctx.new_event(day)
+        return await self._ctx.db.write(
+            lambda query: joining.event_of_day(query, day=day, terms=terms, now=now)
+        )
 
     async def on_day(self, day: dt.date) -> EventInfo:
         async with self._ctx.db.transaction() as uow:
             event = await self._event_on(uow, day)
-            participants = await uow.registrations.count(event.id)
-        return event_info(event, participants=participants)
+        return event_info(event, participants=event.participant_count)
 
     async def create(self, day: dt.date, *, price: int | None = None, title: str | None = None) -> EventInfo:
         """Create the event of a day that has not begun yet (or of today, before anyone needed it)."""
@@ -116,17 +132,18 @@ class EventCalendar:
         return event
 
     async def stats(self) -> Stats:
-        async with self._ctx.db.snapshot() as uow:
-            return Stats(
-                players=await uow.players.count(),
-                events=await uow.events.count(),
-                open_events=await uow.events.count(status=EventStatus.OPEN),
-                ballots=await uow.ballots.count(),
-                paid_in=await uow.payments.total(),
-                refunded=await uow.payments.total(status="refunded"),
-                credit_outstanding=await uow.players.total_balance(),
-                currency=self._ctx.rules.currency,
-            )
+        """The totals in one statement, each from an index or the events table, never from ballots."""
+        totals = await self._ctx.db.read(reads.totals)
+        return Stats(
+            players=totals.players,
+            events=totals.events,
+            open_events=totals.open_events,
+            ballots=totals.ballots,
+            paid_in=totals.paid_in,
+            refunded=totals.refunded,
+            credit_outstanding=totals.credit_outstanding,
+            currency=self._ctx.rules.currency,
+        )
 
 
 def _frozen_reason(event: Event) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from core.context import Context, player_of
+from core.context import Context, player_of, profile_of
 from core.emails import normalize_email
+from core.errors import NotRegistered
 from core.results import PlayerSummary, Profile
+from storage import joining, reads
 
 MAX_PAGE = 50
 
@@ -16,16 +18,22 @@ class PlayerAccounts:
     async def register(
         self, telegram_id: int, *, username: str | None, first_name: str | None
     ) -> tuple[Profile, bool]:
-        """Register a player, or refresh the names of one we know; True when they are new."""
+        """Register a player, or refresh the names of one we know; True when they are new.
+
+        One transaction in one trip (storage.joining), which also reads the profile it returns.
+        """
         now = self._ctx.clock.now()
-        async with self._ctx.db.transaction() as uow:
-            created = await uow.players.add_if_missing(
-                telegram_id=telegram_id, username=username, first_name=first_name, now=now
+        found, created = await self._ctx.db.write(
+            lambda query: joining.register(
+                query,
+                telegram_id=telegram_id,
+                username=username,
+                first_name=first_name,
+                day=self._ctx.today(now),
+                now=now,
             )
-            player = await player_of(uow, telegram_id)
-            if not created and (player.username, player.first_name) != (username, first_name):
-                await uow.players.rename(player.id, username=username, first_name=first_name)
-        return await self.profile(telegram_id), created
+        )
+        return profile_of(telegram_id, found, self._ctx.rules.currency), created
 
     async def set_email(self, telegram_id: int, address: str) -> Profile:
         email = normalize_email(address)
@@ -35,20 +43,15 @@ class PlayerAccounts:
         return await self.profile(telegram_id)
 
     async def profile(self, telegram_id: int) -> Profile:
+        """The player with how many ballots they hold today and the first page of their numbers:
+        a few indexed reads in one trip, however many ballots there are."""
         today = self._ctx.today()
-        async with self._ctx.db.snapshot() as uow:
-            player = await player_of(uow, telegram_id)
-            event = await uow.events.on_day(today)
-            numbers = await uow.ballots.numbers(event_id=event.id, player_id=player.id) if event else []
-        return Profile(
-            telegram_id=telegram_id,
-            username=player.username,
-            first_name=player.first_name,
-            email=player.email,
-            balance=player.balance,
-            currency=self._ctx.rules.currency,
-            today_ballots=tuple(numbers),
+        found = await self._ctx.db.read(
+            lambda query: reads.todays_ballots(query, telegram_id, today, receipts=False)
         )
+        if found is None:
+            raise NotRegistered(telegram_id)
+        return profile_of(telegram_id, found, self._ctx.rules.currency)
 
     async def delete(self, telegram_id: int) -> None:
         """Erase the player's personal data everywhere, in one transaction; ballots and payments stay,

@@ -17,7 +17,8 @@ from typing import Any
 from core import merkle
 from core.context import Context, player_of
 from core.draws import DRAW_VERSION, ballot_leaf
-from core.errors import BallotWithoutReceipt, NoSuchBallot, NotYourBallot
+from core.errors import BallotWithoutReceipt, NoSuchBallot, NotRegistered, NotYourBallot
+from storage.reads import todays_ballots
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,11 @@ class HeldBallot:
 
 @dataclass(frozen=True)
 class TodayReceipts:
+    """The first page of the player's ballots today (`ballots`) and how many they hold in all."""
+
     day: dt.date
     ballots: tuple[HeldBallot, ...]
+    held: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,13 +92,14 @@ class Receipts:
         self._ctx = context
 
     async def today(self, telegram_id: int) -> TodayReceipts:
-        """The player's ballots of today's event, each with its private receipt."""
+        """The first page of the player's ballots today, each with its private receipt, and their count:
+        a few indexed reads in one trip, however many ballots the player holds."""
         day = self._ctx.today()
-        async with self._ctx.db.snapshot() as uow:
-            player = await player_of(uow, telegram_id)
-            event = await uow.events.on_day(day)
-            rows = await uow.ballots.receipts(event_id=event.id, player_id=player.id) if event else []
-        return TodayReceipts(day=day, ballots=tuple(HeldBallot(n, r) for n, r in rows))
+        found = await self._ctx.db.read(lambda query: todays_ballots(query, telegram_id, day, receipts=True))
+        if found is None:
+            raise NotRegistered(telegram_id)
+        ballots = tuple(HeldBallot(number, receipt) for number, receipt in found.first)
+        return TodayReceipts(day=day, ballots=ballots, held=found.held)
 
     async def proof(self, telegram_id: int, number: int, day: dt.date | None = None) -> BallotProof:
         """The inclusion proof of the player's ballot `number` against the event's current root.

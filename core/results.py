@@ -29,7 +29,9 @@ class Profile:
     email: str | None
     balance: int
     currency: str
+    # The first of today's ballot numbers (at most a page of them) and how many there are in all.
     today_ballots: tuple[int, ...] = ()
+    today_ballot_count: int = 0
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from core.closing import Closing
 from core.context import Context
 from core.events import EventCalendar
 from core.gateway import DummyGateway, PaymentGateway
+from core.history import AccountHistory
 from core.notifications import Notifications
 from core.orders import Orders
 from core.players import PlayerAccounts
@@ -45,6 +46,7 @@ class LotteryService:
         self.events = EventCalendar(self.context)
         self.notifications = Notifications(self.context)
         self.receipts = Receipts(self.context)
+        self.history = AccountHistory(self.context)
         self.orders = Orders(self.context, self.wallet)
         self.reconciliation = Reconciliation(self.context, self.wallet, self.orders)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.context import Context, event_info, player_of
-from core.errors import EventClosed, NotEnoughCredit, NotJoined
+from core.context import Context, event_row_info, player_of
+from core.errors import EventClosed, NotEnoughCredit, NotJoined, NotRegistered
 from core.results import EventStatus, JoinResult, PurchaseReceipt
+from storage import joining
 from storage.purchases import NotReserved, Unaffordable
 
 
@@ -15,17 +16,22 @@ class Tickets:
         self._ctx = context
 
     async def join(self, telegram_id: int) -> JoinResult:
-        """Enter today's event; joining twice is harmless."""
+        """Enter today's event; joining twice is harmless.
+
+        One transaction in one trip (storage.joining); the participant count is kept on the event, raised
+        by the registration that adds a player, never recounted.
+        """
         now = self._ctx.clock.now()
         day = self._ctx.today(now)
-        async with self._ctx.db.transaction() as uow:
-            player = await player_of(uow, telegram_id)
-            event = await self._ctx.event_of(uow, day, now)
-            if event.status != EventStatus.OPEN:
-                raise EventClosed(day, self._ctx.rules.end_of(day))
-            newly_joined = await uow.registrations.add(event_id=event.id, player_id=player.id, now=now)
-            participants = await uow.registrations.count(event.id)
-        return JoinResult(event=event_info(event, participants=participants), newly_joined=newly_joined)
+        terms = self._ctx.new_event(day)
+        outcome = await self._ctx.db.write(
+            lambda query: joining.join(query, telegram_id=telegram_id, day=day, terms=terms, now=now)
+        )
+        if isinstance(outcome, joining.Unknown):
+            raise NotRegistered(telegram_id)
+        if isinstance(outcome, joining.Closed):
+            raise EventClosed(day, self._ctx.rules.end_of(day))
+        return JoinResult(event=event_row_info(outcome.event), newly_joined=outcome.newly_joined)
 
     async def buy(self, telegram_id: int, quantity: int) -> PurchaseReceipt:
         """Turn credit into `quantity` ballots of today's event, numbered next in line.

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
@@ -22,10 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from storage.purchases import PurchaseOutcome, buy_ballots
+from storage.reads import Query
 from storage.sqlite import SqliteWriter, apply_pragmas
+from storage.trips import SqliteReader, read_portably, write
 from storage.unit_of_work import UnitOfWork
 
 READ_ONLY = "lottery_read_only"
+
+T = TypeVar("T")
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -59,6 +63,10 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._writer_thread = _sqlite_writer(engine)
+        self._sqlite_reader = (
+            SqliteReader(self._writer_thread.path, self._writer_thread) if self._writer_thread else None
+        )
+        self._read_engine = engine.execution_options(**{READ_ONLY: True})
         self._writer = async_sessionmaker(engine, expire_on_commit=False)
         self._reader = async_sessionmaker(
             engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
@@ -92,7 +100,19 @@ class Database:
             self.engine, self._writer_thread, day=day, telegram_id=telegram_id, quantity=quantity, now=now
         )
 
+    async def read(self, work: Callable[[Query], Coroutine[Any, Any, T]]) -> T:
+        """A hot read (storage.reads) in one snapshot, on the cheapest path the backend allows."""
+        if self._sqlite_reader is not None:
+            return await self._sqlite_reader.read(work)
+        return await read_portably(self._read_engine, work)
+
+    async def write(self, work: Callable[[Query], Coroutine[Any, Any, T]]) -> T:
+        """A hot write (storage.joining) as one transaction, in one trip on SQLite."""
+        return await write(self.engine, self._writer_thread, work)
+
     async def dispose(self) -> None:
+        if self._sqlite_reader is not None:
+            self._sqlite_reader.close()
         if self._writer_thread is not None:
             await self._writer_thread.close()
         await self.engine.dispose()
@@ -101,6 +121,11 @@ class Database:
 def _sqlite_writer(engine: AsyncEngine) -> SqliteWriter | None:
     """A writer thread for a SQLite file; None for other backends and for in-memory databases,
     which a second connection would not share."""
+    path = _sqlite_file(engine)
+    return SqliteWriter(path) if path else None
+
+
+def _sqlite_file(engine: AsyncEngine) -> str | None:
     database = engine.url.database
     if (
         engine.dialect.name != "sqlite"
@@ -109,7 +134,7 @@ def _sqlite_writer(engine: AsyncEngine) -> SqliteWriter | None:
         or database.startswith("file:")
     ):
         return None
-    return SqliteWriter(database)
+    return database
 
 
 class DatabaseUnusable(Exception):

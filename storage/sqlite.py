@@ -34,7 +34,7 @@ class SqliteWriter:
     """One sqlite3 connection owned by one thread; `run` executes a whole transaction there."""
 
     def __init__(self, path: str) -> None:
-        self._path = path
+        self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         self._connection: sqlite3.Connection | None = None
 
@@ -45,7 +45,7 @@ class SqliteWriter:
     def _call(self, work: Callable[[sqlite3.Connection], T]) -> T:
         if self._connection is None:
             # Transactions are begun explicitly (BEGIN IMMEDIATE), never by the sqlite3 module.
-            self._connection = sqlite3.connect(self._path, isolation_level=None)
+            self._connection = sqlite3.connect(self.path, isolation_level=None)
             apply_pragmas(self._connection)
         return work(self._connection)
 

@@ -9,8 +9,8 @@ not addressed to the lottery at all: they are dropped before they can cost anyon
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, TypeHandler, filters
@@ -21,15 +21,24 @@ from bot.handlers.base import AnyHandler, Context, reply
 READ_ONLY_COMMANDS = ("winner", "events", "help")
 
 
-@dataclass
 class _Bucket:
-    tokens: float
-    updated: float
-    warned: bool = False
+    """A user's tokens; slots keep it at 64 bytes (a dataclass with a __dict__ took about 200)."""
+
+    __slots__ = ("tokens", "updated", "warned")
+
+    def __init__(self, tokens: float, updated: float) -> None:
+        self.tokens = tokens
+        self.updated = updated
+        self.warned = False
 
 
 class Throttle:
-    """A token bucket per user: bursts are fine, a flood is slowed down with one polite warning."""
+    """A token bucket per user: bursts are fine, a flood is slowed down with one polite warning.
+
+    Buckets are kept in the order they were last used. A bucket idle long enough to have refilled
+    is the same as no bucket, so every call drops the oldest ones that are: memory follows the users
+    active in the last `burst / rate` seconds, not everyone ever seen, and no call rebuilds the table.
+    """
 
     def __init__(
         self, *, rate: float = 2.0, burst: int = 10, clock: Callable[[], float] = time.monotonic
@@ -37,27 +46,44 @@ class Throttle:
         self._rate = rate
         self._burst = burst
         self._clock = clock
-        self._buckets: dict[int, _Bucket] = {}
+        self._refilled_after = burst / rate
+        self._buckets: OrderedDict[int, _Bucket] = OrderedDict()
 
     def allow(self, user_id: int) -> tuple[bool, bool]:
         """(allowed, warn): whether to serve this update, and whether to say "slow down" now."""
         now = self._clock()
-        bucket = self._buckets.setdefault(user_id, _Bucket(float(self._burst), now))
-        bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._rate)
-        bucket.updated = now
+        self._forget_idle(now)
+        bucket = self._buckets.get(user_id)
+        if bucket is None:
+            bucket = self._buckets[user_id] = _Bucket(float(self._burst), now)
+        else:
+            self._buckets.move_to_end(user_id)
+            bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._rate)
+            bucket.updated = now
         if bucket.tokens >= 1:
             bucket.tokens -= 1
             bucket.warned = False
             return True, False
         warn = not bucket.warned
         bucket.warned = True
-        if len(self._buckets) > 100_000:
-            self._forget_idle(now)
         return False, warn
 
-    def _forget_idle(self, now: float) -> None:
-        full_after = self._burst / self._rate
-        self._buckets = {u: b for u, b in self._buckets.items() if now - b.updated < full_after}
+    @property
+    def users(self) -> int:
+        """How many users have a bucket now. (Not `__len__`: an empty throttle must stay truthy for
+        `throttle or Throttle()`.)"""
+        return len(self._buckets)
+
+    def _forget_idle(self, now: float, most: int = 2) -> None:
+        """Drop up to `most` of the least recently used buckets that have refilled: each call does a
+        little, so the table never grows past the recently active users for long."""
+        for _ in range(most):
+            if not self._buckets:
+                return
+            user_id, oldest = next(iter(self._buckets.items()))
+            if now - oldest.updated < self._refilled_after:
+                return
+            del self._buckets[user_id]
 
 
 class Guards:

@@ -21,10 +21,12 @@ from bot.handlers.tickets import buy_buttons
 from bot.reconciling import alert_admins
 from core.currencies import STARS
 from core.errors import LotteryError, PaymentOrphaned, ProviderUnavailable, RefundsUnavailable
+from core.history import HistoryPage
 from core.results import RefundReport
 
 log = logging.getLogger(__name__)
 
+HISTORY_PREFIX = "history:"
 REFUND_PREFIX = "refund:"
 ADMIN_REFUND_PREFIX = "adminrefund:"
 ORPHAN_MARK = "o"  # in an admin's refund button: the id is an orphan payment's
@@ -42,6 +44,16 @@ async def _drop_keyboard(query: CallbackQuery) -> None:
         await query.edit_message_reply_markup(None)
     except TelegramError as failed:
         log.info("could not edit a used keyboard: %s", failed)
+
+
+def history_buttons(page: HistoryPage) -> InlineKeyboardMarkup | None:
+    """◀ and ▶ to the newer and older pages; the page travels in the button's data."""
+    row = []
+    if page.has_previous:
+        row.append(InlineKeyboardButton("◀", callback_data=f"{HISTORY_PREFIX}{page.page - 1}"))
+    if page.has_next:
+        row.append(InlineKeyboardButton("▶", callback_data=f"{HISTORY_PREFIX}{page.page + 1}"))
+    return InlineKeyboardMarkup([row]) if row else None
 
 
 def pay_picker() -> InlineKeyboardMarkup:
@@ -63,6 +75,7 @@ class MoneyHandlers(HandlerGroup):
             CommandHandler("history", self.history, filters=private),
             CommandHandler("refund", self.refund, filters=private),
             CallbackQueryHandler(self.pay_pressed, pattern=rf"^{PAY_PREFIX}(\d{{1,3}}|{PAY_OTHER})$"),
+            CallbackQueryHandler(self.history_pressed, pattern=rf"^{HISTORY_PREFIX}\d{{1,5}}$"),
             CallbackQueryHandler(self.refund_chosen, pattern=rf"^{REFUND_PREFIX}\d{{1,18}}$"),
             CallbackQueryHandler(
                 self.admin_refund_confirmed, pattern=rf"^{ADMIN_REFUND_PREFIX}{ORPHAN_MARK}?\d{{1,18}}$"
@@ -196,8 +209,19 @@ class MoneyHandlers(HandlerGroup):
             await alert_admins(context.bot, self.settings.admin_ids, alert)
 
     async def history(self, update: Update, context: Context) -> None:
-        history = await self.lottery.wallet.history(user_id(update))
-        await reply(update, replies.history(history, timezone=self.settings.timezone))
+        page = await self.lottery.history.page(user_id(update))
+        await reply(update, replies.history(page, timezone=self.settings.timezone), history_buttons(page))
+
+    async def history_pressed(self, update: Update, context: Context) -> None:
+        """Turn the page in place: the same message shows the newer or older lines."""
+        query = update.callback_query
+        assert query is not None
+        assert query.data is not None
+        await query.answer()
+        page = await self.lottery.history.page(user_id(update), int(query.data.removeprefix(HISTORY_PREFIX)))
+        await query.edit_message_text(
+            replies.history(page, timezone=self.settings.timezone), reply_markup=history_buttons(page)
+        )
 
     async def refund(self, update: Update, context: Context) -> None:
         """Every whole unused payment, newest first, one button each (Telegram allows 100 rows)."""

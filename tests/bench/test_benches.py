@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bench import commands, plans
+from bench import commands, end_to_end, plans, scale, throttle
 from bench._common import Sample, interleaved, spread
 
 
@@ -51,7 +51,46 @@ async def test_plans_bench_explains_the_statements_behind_the_commands_and_flags
     found = await plans.run()
 
     sources = {plan.source for plan in found}
-    assert {"/me", "/history", "/join", "/events", "/stats", "outbox claim"} <= sources
+    assert {"/start", "/me", "/mytickets", "/history", "/join", "/events", "/stats", "/users"} <= sources
+    assert "outbox claim" in sources
     assert all(plan.steps for plan in found if plan.statement.lstrip().upper().startswith("SELECT"))
-    # Summing a column over every row has no index to use: the flag must see that scan.
-    assert any(plan.full_scans for plan in found if plan.source == "/stats")
+    # Every statement behind these commands reads through an index, and the claim sorts no backlog.
+    assert [plan.statement for plan in found if plan.full_scans] == []
+    assert [plan.statement for plan in found if plan.sorts] == []
+
+
+def test_the_plan_flags_a_table_read_whole_but_not_a_cte_or_a_constant() -> None:
+    steps = ["SCAN players", "SCAN due", "SCAN CONSTANT ROW", "SCAN events USING COVERING INDEX ix"]
+    plan = plans.Plan("/stats", "SELECT 1", steps, frozenset({"players", "events"}))
+    assert plan.full_scans == ["players"]
+    assert not plan.sorts
+
+
+async def test_scale_bench_loads_a_history_and_compares_every_command_with_an_empty_database() -> None:
+    plan = scale.Plan(
+        players=50, days=10, heavy_today=30, commands=commands.Plan(players=3, updates=3, rounds=1)
+    )
+    outcomes = await scale.run(plan, os.environ.get("TEST_DATABASE_URL") or None)
+
+    figures = [outcome.figure for outcome in outcomes]
+    assert figures[0] == "bulk load"
+    assert figures[1:] == [*commands.COMMANDS, *(f"{c} heavy" for c in scale.HEAVY_COMMANDS)]
+    assert all(outcome.ratio is not None and outcome.ratio > 0 for outcome in outcomes[1:])
+
+
+async def test_end_to_end_bench_runs_the_bot_and_the_no_op_bot_over_http() -> None:
+    outcomes = await end_to_end.run(end_to_end.Plan(players=2, rounds=1), os.environ.get("TEST_DATABASE_URL"))
+
+    assert [outcome.figure for outcome in outcomes][:2] == [
+        "updates/s, lottery bot",
+        "median reply latency, lottery bot",
+    ]
+    unanswered = outcomes[2]
+    assert (unanswered.measured, unanswered.baseline) == ("0", "0")  # every command was answered
+
+
+async def test_throttle_bench_measures_memory_and_speed_against_the_old_dict() -> None:
+    memory, rates = await throttle.measure(users=200, rounds=1)
+    outcomes = throttle.verdict(memory, rates, 200)
+    assert len(outcomes) == 3
+    assert memory["Throttle, spread"] < memory["dict (before), spread"]

@@ -123,12 +123,16 @@ async def test_two_processes_closing_the_same_events_draw_each_once(database_url
                     ],
                 )
     start_at = str(time.time() + 1.5)
-    closed_by = [
-        set(ids)
-        for ids in await run_workers(["close", database_url, start_at], ["close", database_url, start_at])
+    steps_by = [
+        {(event_id, step) for event_id, step in steps}
+        for steps in await run_workers(["close", database_url, start_at], ["close", database_url, start_at])
     ]
-
-    assert not closed_by[0] & closed_by[1], "an event was closed by both processes"
+    # One process may freeze an event and the other draw it; no step is ever done by both.
+    drawn_by = [{event_id for event_id, step in steps if step == "drawn"} for steps in steps_by]
+    assert not drawn_by[0] & drawn_by[1], "an event was drawn by both processes"
+    frozen_by = [{event_id for event_id, step in steps if step == "frozen"} for steps in steps_by]
+    assert not frozen_by[0] & frozen_by[1], "an event was frozen by both processes"
+    closed_by = [{event_id for event_id, _ in steps} for steps in steps_by]
     async with db.snapshot() as uow:
         events = (await uow.session.scalars(select(Event).where(Event.day < dt.date(2030, 1, 1)))).all()
         winners = (

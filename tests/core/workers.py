@@ -2,8 +2,8 @@
 
 Usage: python -m tests.core.workers close DATABASE_URL START_AT
        python -m tests.core.workers buy DATABASE_URL START_AT TELEGRAM_ID COUNT
-Both wait until START_AT (epoch seconds) so their work really overlaps, and print JSON: the ids of
-the events this process closed, or the ballot numbers it bought.
+Both wait until START_AT (epoch seconds) so their work really overlaps, and print JSON: the steps
+(freeze, draw) of the events this process closed, or the ballot numbers it bought.
 """
 
 from __future__ import annotations
@@ -21,8 +21,13 @@ from core.rules import LotteryRules
 from core.service import LotteryService
 
 
-async def close(service: LotteryService) -> list[int]:
-    return [result.event_id for result in await service.closing.close_due_events()]
+async def close(service: LotteryService) -> list[list[object]]:
+    """Each step this process won: [event id, "drawn"] or [event id, "frozen"] (a freeze whose draw
+    the other process won, or an event without ballots)."""
+    return [
+        [result.event_id, "frozen" if result.winning_number is None else "drawn"]
+        for result in await service.closing.close_due_events()
+    ]
 
 
 async def buy(service: LotteryService, telegram_id: int, count: int) -> list[int]:

@@ -1,0 +1,265 @@
+"""The hot reads behind the players' commands: a few indexed statements each, bounded by what is shown.
+
+Nothing here loads a player's whole past. A profile counts today's ballots and lists at most a page
+of their numbers; a history page reads one page of ledger lines and one page of ballot days, each
+from an index in the order it is shown, so a player with 10,000 ballots reads as fast as one with two.
+
+Each read is written once, as SQL text, against `Query` (two methods), and runs on whichever backend
+is in use (storage.trips).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+PAGE_NUMBERS = 60  # ballot numbers listed at most for today (/me, /mytickets), the rest counted
+DAY_NUMBERS = 12  # ballot numbers listed at most on one day's line of /history
+
+
+class Query(Protocol):
+    """Run one statement in the transaction at hand; parameters are plain Python values."""
+
+    async def rows(self, sql: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]: ...
+
+    async def row(self, sql: str, params: dict[str, Any]) -> Sequence[Any] | None: ...
+
+    async def run(self, sql: str, params: dict[str, Any]) -> None: ...
+
+    async def run_many(self, sql: str, rows: list[dict[str, Any]]) -> None: ...
+
+
+@dataclass(frozen=True)
+class PlayerRow:
+    id: int
+    username: str | None
+    first_name: str | None
+    email: str | None
+    balance: int
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    day: dt.date
+    title: str
+    price: int
+    currency: str
+    status: str
+    ballot_count: int
+    winning_number: int | None
+    participants: int
+
+
+@dataclass(frozen=True)
+class TodaysBallots:
+    """The player and how many ballots of `event` they hold, with the first few in number order."""
+
+    player: PlayerRow
+    event: EventRow | None
+    held: int
+    first: tuple[tuple[int, str | None], ...]
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    at: dt.datetime
+    kind: str
+    amount: int
+    quantity: int | None
+    day: dt.date | None
+
+
+@dataclass(frozen=True)
+class BallotDay:
+    day: dt.date
+    status: str
+    winning_number: int | None
+    won: bool
+    held: int
+    first: tuple[int, ...]
+    last: int  # the highest number held: with `held` and the first, it tells a run of one range
+
+
+@dataclass(frozen=True)
+class HistoryRows:
+    """One page: `ledger` and `days` may each hold one row more than a page, to tell a next page exists."""
+
+    player: PlayerRow
+    ledger: tuple[LedgerRow, ...]
+    days: tuple[BallotDay, ...]
+
+
+@dataclass(frozen=True)
+class Totals:
+    players: int
+    events: int
+    open_events: int
+    ballots: int
+    paid_in: int
+    refunded: int
+    credit_outstanding: int
+
+
+_PLAYER = "SELECT id, username, first_name, email, balance FROM players WHERE telegram_id = :telegram_id"
+_EVENT_COLUMNS = "id, day, title, price, currency, status, ballot_count, winning_number, participant_count"
+_EVENT_ON = f"SELECT {_EVENT_COLUMNS} FROM events WHERE day = :day"
+_HELD = "SELECT ballots FROM registrations WHERE player_id = :player_id AND event_id = :event_id"
+_FIRST_NUMBERS = """
+SELECT number, receipt FROM ballots WHERE player_id = :player_id AND event_id = :event_id
+ORDER BY number LIMIT :limit
+"""
+_FIRST_NUMBERS_ONLY = """
+SELECT number FROM ballots WHERE player_id = :player_id AND event_id = :event_id
+ORDER BY number LIMIT :limit
+"""
+_UPCOMING = f"SELECT {_EVENT_COLUMNS} FROM events WHERE day > :day ORDER BY day LIMIT :limit"
+_RECENT = f"SELECT {_EVENT_COLUMNS} FROM events WHERE day < :day ORDER BY day DESC LIMIT :limit"
+_LEDGER_PAGE = """
+SELECT ledger_entries.created_at, ledger_entries.kind, ledger_entries.amount, ledger_entries.quantity,
+       events.day
+FROM ledger_entries LEFT JOIN events ON events.id = ledger_entries.event_id
+WHERE ledger_entries.player_id = :player_id
+ORDER BY ledger_entries.id DESC LIMIT :limit OFFSET :offset
+"""
+# A page of ballot days with all they show but the numbers, in one statement. The days and their
+# counts come from ix_registrations_player_event_ballots walked backwards: the newest days first, and
+# the walk stops once a page of days is found (event ids grow with the days a player can buy in).
+# The highest number and whether the winning ballot is the player's are each one index seek.
+_BALLOT_DAYS = """
+SELECT events.id, events.day, events.status, events.winning_number, held_days.ballots,
+    (SELECT max(number) FROM ballots
+     WHERE ballots.player_id = :player_id AND ballots.event_id = events.id),
+    (SELECT count(*) FROM ballots
+     WHERE ballots.event_id = events.id AND ballots.number = events.winning_number
+       AND ballots.player_id = :player_id)
+FROM (
+    SELECT event_id, ballots FROM registrations WHERE player_id = :player_id AND ballots > 0
+    ORDER BY event_id DESC LIMIT :limit OFFSET :offset
+) AS held_days JOIN events ON events.id = held_days.event_id
+"""
+
+
+# Ballots are counted from the events: each event's ballot_count is its last number, and numbers are
+# dense. Live players and their credit come from ix_players_live, payments from
+# ix_payments_status_amount, open events and ballots from ix_events_status_day_ballot_count:
+# no table is read whole.
+_TOTALS = """
+SELECT
+    (SELECT count(*) FROM players WHERE deleted_at IS NULL),
+    (SELECT count(*) FROM events),
+    (SELECT count(*) FROM events WHERE status = 'open'),
+    (SELECT coalesce(sum(ballot_count), 0) FROM events),
+    (SELECT coalesce(sum(amount), 0) FROM payments),
+    (SELECT coalesce(sum(amount), 0) FROM payments WHERE status = 'refunded'),
+    (SELECT coalesce(sum(balance), 0) FROM players)
+"""
+
+
+async def totals(query: Query) -> Totals:
+    found = await query.row(_TOTALS, {})
+    assert found is not None, "an aggregate always has a row"
+    return Totals(*(int(value) for value in found))
+
+
+async def player(query: Query, telegram_id: int) -> PlayerRow | None:
+    found = await query.row(_PLAYER, {"telegram_id": telegram_id})
+    return None if found is None else PlayerRow(*found)
+
+
+async def event_on(query: Query, day: dt.date) -> EventRow | None:
+    found = await query.row(_EVENT_ON, {"day": day})
+    return None if found is None else _event(found)
+
+
+async def todays_ballots(
+    query: Query, telegram_id: int, day: dt.date, *, receipts: bool
+) -> TodaysBallots | None:
+    """The player (None if unknown), today's event, how many ballots they hold in it, the first few."""
+    holder = await player(query, telegram_id)
+    if holder is None:
+        return None
+    event = await event_on(query, day)
+    if event is None:
+        return TodaysBallots(holder, None, 0, ())
+    key = {"player_id": holder.id, "event_id": event.id}
+    counted = await query.row(_HELD, key)
+    held = int(counted[0]) if counted else 0  # not joined: none
+    first: tuple[tuple[int, str | None], ...] = ()
+    if held:
+        statement = _FIRST_NUMBERS if receipts else _FIRST_NUMBERS_ONLY
+        rows = await query.rows(statement, {**key, "limit": PAGE_NUMBERS})
+        first = tuple((int(r[0]), r[1] if receipts else None) for r in rows)
+    return TodaysBallots(holder, event, held, first)
+
+
+async def events_around(query: Query, day: dt.date, *, past: int, upcoming: int) -> list[EventRow]:
+    """Up to `upcoming` events after `day`, nearest last, then the day's own, then `past` before it."""
+    later = [_event(r) for r in await query.rows(_UPCOMING, {"day": day, "limit": upcoming})]
+    today = await event_on(query, day)
+    earlier = [_event(r) for r in await query.rows(_RECENT, {"day": day, "limit": past})]
+    return [*reversed(later), *([today] if today else []), *earlier]
+
+
+async def history(
+    query: Query, telegram_id: int, *, page: int, ledger_lines: int, ballot_days: int
+) -> HistoryRows | None:
+    """Page `page` (from 0) of the player's ledger and of their ballot days, newest first."""
+    holder = await player(query, telegram_id)
+    if holder is None:
+        return None
+    ledger = [
+        LedgerRow(as_instant(at), kind, int(amount), quantity, None if day is None else as_date(day))
+        for at, kind, amount, quantity, day in await query.rows(
+            _LEDGER_PAGE,
+            {"player_id": holder.id, "limit": ledger_lines + 1, "offset": page * ledger_lines},
+        )
+    ]
+    groups = await query.rows(
+        _BALLOT_DAYS, {"player_id": holder.id, "limit": ballot_days + 1, "offset": page * ballot_days}
+    )
+    days = [
+        # The row past the page only tells that a next page exists: its numbers are not read.
+        await _ballot_day(query, holder.id, row, numbers=index < ballot_days)
+        # At most a page and one: put in order here rather than by a sort step in the plan.
+        for index, row in enumerate(sorted(groups, key=lambda group: int(group[0]), reverse=True))
+    ]
+    return HistoryRows(holder, tuple(ledger), tuple(days))
+
+
+async def _ballot_day(query: Query, player_id: int, row: Sequence[Any], *, numbers: bool) -> BallotDay:
+    event_id, day, status, winning_number, held, last, won = row
+    first: tuple[int, ...] = ()
+    if numbers:
+        key = {"player_id": player_id, "event_id": event_id, "limit": DAY_NUMBERS}
+        first = tuple(int(r[0]) for r in await query.rows(_FIRST_NUMBERS_ONLY, key))
+    return BallotDay(as_date(day), status, winning_number, bool(won), int(held), first, int(last))
+
+
+def _event(row: Sequence[Any]) -> EventRow:
+    event_id, day, title, price, currency, status, ballot_count, winning_number, participants = row
+    return EventRow(
+        int(event_id),
+        as_date(day),
+        title,
+        int(price),
+        currency,
+        status,
+        int(ballot_count),
+        winning_number,
+        int(participants),
+    )
+
+
+def as_date(value: dt.date | str) -> dt.date:
+    """SQLite hands dates back as ISO text, PostgreSQL as dates."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def as_instant(value: dt.datetime | str) -> dt.datetime:
+    """An aware UTC instant from SQLite's naive UTC text or PostgreSQL's timestamptz."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
