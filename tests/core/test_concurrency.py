@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import time
+from typing import Any
 
 from sqlalchemy import func, insert, select
 
@@ -73,7 +74,7 @@ async def test_no_ballot_is_sold_after_close_when_buying_and_closing_race(
     assert 1 <= stored.winning_number <= len(sold)
 
 
-async def run_workers(*commands: list[str]) -> list[list[int]]:
+async def run_workers(*commands: list[str]) -> list[Any]:
     """Start the worker processes together and return what each one printed."""
     workers = [await start_module("tests.core.workers", *command, env=clean_env()) for command in commands]
     results = await finish(*workers)
