@@ -17,9 +17,9 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot import health
-from bot.commands import ADMIN_COMMANDS, PLAYER_COMMANDS, register_commands
+from bot.commands import ADMIN_COMMAND_NAMES, PLAYER_COMMAND_NAMES, register_commands
 from bot.delivery import Delivery
-from bot.errors import APOLOGY, explain
+from bot.errors import apology, explain
 from bot.handlers.admin import AdminHandlers
 from bot.handlers.base import Context, reply
 from bot.handlers.fallback import Fallbacks
@@ -82,7 +82,7 @@ class LotteryBot:
             .build()
         )
         application.add_handlers(LanguageHandlers(shipped()).handlers(), group=LANGUAGE_GROUP)
-        commands = [c.command for c in (*PLAYER_COMMANDS, *ADMIN_COMMANDS)]
+        commands = [*PLAYER_COMMAND_NAMES, *ADMIN_COMMAND_NAMES]
         application.add_handlers(Guards(throttle, commands=commands).by_group())
         groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, AdminHandlers]
         regular = [h for group in groups for h in group(self.lottery, settings).handlers()]
@@ -95,7 +95,7 @@ class LotteryBot:
         application = self.application
         await application.initialize()  # getMe: fails fast on a wrong token
         await self.lottery.migrate()
-        await register_commands(application.bot, self.settings.admin_ids)
+        await register_commands(application.bot, self.settings.admin_ids, shipped())
         job_queue = application.job_queue
         assert job_queue is not None, "python-telegram-bot needs its job-queue extra"
         self.scheduler.install(job_queue)
@@ -158,7 +158,7 @@ class LotteryBot:
                 (message.text or "")[:100] if message else None,
                 exc_info=error,
             )
-            text = APOLOGY
+            text = apology()
         try:
             await reply(update, text)
         except Exception:

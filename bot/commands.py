@@ -1,49 +1,121 @@
-"""The command menus Telegram shows: players see theirs, admins see theirs and the players'."""
+"""The command menus Telegram shows, in each shipped language and for each kind of chat.
+
+Telegram picks a menu by scope (an admin's own chat, then all private chats, then all groups, then
+the default) and by the user's language (`language_code`, else the menu set without one). So each
+menu is set once without a language, in English, and once per other shipped language: a Russian
+player's menu reads Russian without the bot knowing anything about them yet.
+Groups get only the commands that work in a group.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+)
 from telegram.error import TelegramError
+
+from bot.i18n import DEFAULT_LANGUAGE, Catalogues, _, speaking
 
 log = logging.getLogger(__name__)
 
-PLAYER_COMMANDS = [
-    BotCommand("start", "Register and see how it works"),
-    BotCommand("join", "Enter today's lottery"),
-    BotCommand("pay", "Pay for N ballots"),
-    BotCommand("buy", "Turn credit into N ballots"),
-    BotCommand("mytickets", "Your ballots today"),
-    BotCommand("proof", "Proof that ballot N is in the draw"),
-    BotCommand("me", "Your profile and credit"),
-    BotCommand("email", "Set the email for winner notices"),
-    BotCommand("history", "Payments, purchases, refunds, ballots"),
-    BotCommand("refund", "Refund an unused payment"),
-    BotCommand("events", "Lotteries around today"),
-    BotCommand("winner", "Winning ballot of a day"),
-    BotCommand("help", "What the bot can do"),
-    BotCommand("deleteme", "Delete your data"),
-]
+PLAYER_COMMAND_NAMES = (
+    "start",
+    "join",
+    "pay",
+    "buy",
+    "mytickets",
+    "proof",
+    "me",
+    "email",
+    "history",
+    "refund",
+    "events",
+    "winner",
+    "help",
+    "deleteme",
+)
+GROUP_COMMAND_NAMES = ("winner", "events", "help")
+ADMIN_COMMAND_NAMES = (
+    "close",
+    "newevent",
+    "editevent",
+    "deleteevent",
+    "cancelevent",
+    "users",
+    "stats",
+    "outbox",
+)
 
-ADMIN_COMMANDS = [
-    BotCommand("close", "Close open lotteries now and draw"),
-    BotCommand("newevent", "Create a lottery ahead"),
-    BotCommand("editevent", "Change an unsold lottery"),
-    BotCommand("deleteevent", "Delete an unsold lottery"),
-    BotCommand("cancelevent", "Cancel a lottery, refunding ballots"),
-    BotCommand("users", "Registered players"),
-    BotCommand("stats", "Totals"),
-    BotCommand("outbox", "Notices waiting, sent and failed"),
-]
+
+def _descriptions() -> dict[str, str]:
+    """What each command does, in the active language (rendered when the menus are set, never at import)."""
+    return {
+        "start": _("Register and see how it works"),
+        "join": _("Enter today's lottery"),
+        "pay": _("Pay for ballots"),
+        "buy": _("Turn credit into ballots"),
+        "mytickets": _("Your ballots today"),
+        "proof": _("Proof that ballot N is in the draw"),
+        "me": _("Your profile and credit"),
+        "email": _("Set the email for winner notices"),
+        "history": _("Payments, purchases, refunds, ballots"),
+        "refund": _("Refund an unused payment"),
+        "events": _("Lotteries around today"),
+        "winner": _("Winning ballot of a day"),
+        "language": _("Choose the bot's language"),
+        "help": _("What the bot can do"),
+        "deleteme": _("Delete your data"),
+        "close": _("Close open lotteries now and draw"),
+        "newevent": _("Create a lottery ahead"),
+        "editevent": _("Change an unsold lottery"),
+        "deleteevent": _("Delete an unsold lottery"),
+        "cancelevent": _("Cancel a lottery, refunding ballots"),
+        "users": _("Registered players"),
+        "stats": _("Totals"),
+        "outbox": _("Notices waiting, sent and failed"),
+    }
 
 
-async def register_commands(bot: Bot, admin_ids: Iterable[int]) -> None:
-    await bot.set_my_commands(PLAYER_COMMANDS, scope=BotCommandScopeDefault())
-    for admin_id in admin_ids:
-        try:
-            await bot.set_my_commands(PLAYER_COMMANDS + ADMIN_COMMANDS, scope=BotCommandScopeChat(admin_id))
-        except TelegramError as refused:
-            # Telegram refuses a chat scope until the admin has opened a chat with the bot.
-            log.warning("could not set the admin commands for %s: %s", admin_id, refused)
+def menu(names: Iterable[str]) -> list[BotCommand]:
+    """The commands `names` with their descriptions in the active language."""
+    described = _descriptions()
+    return [BotCommand(name, described[name]) for name in names]
+
+
+async def register_commands(bot: Bot, admin_ids: Iterable[int], catalogues: Catalogues) -> None:
+    admins = list(admin_ids)
+    for translator in catalogues:
+        language = "" if translator.language == DEFAULT_LANGUAGE else translator.language
+        with speaking(translator):
+            players = menu(PLAYER_COMMAND_NAMES)
+            scopes: list[tuple[BotCommandScope, list[BotCommand]]] = [
+                (BotCommandScopeDefault(), players),
+                (BotCommandScopeAllPrivateChats(), players),
+                (BotCommandScopeAllGroupChats(), menu(GROUP_COMMAND_NAMES)),
+            ]
+            for scope, commands in scopes:
+                await bot.set_my_commands(commands, scope=scope, language_code=language or None)
+            for admin_id in admins:
+                await register_admin_commands(bot, admin_id, language)
+
+
+async def register_admin_commands(bot: Bot, admin_id: int, language: str) -> None:
+    """An admin's own chat shows the players' commands and theirs, in the active language."""
+    try:
+        await bot.set_my_commands(
+            menu((*PLAYER_COMMAND_NAMES, *ADMIN_COMMAND_NAMES)),
+            scope=BotCommandScopeChat(admin_id),
+            language_code=language or None,
+        )
+    except TelegramError as refused:
+        # Telegram refuses a chat scope until the admin has opened a chat with the bot.
+        log.warning("could not set the admin commands for %s: %s", admin_id, refused)

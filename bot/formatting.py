@@ -49,8 +49,10 @@ def payments(n: int, t: Translator) -> str:
 
 
 def day(value: dt.date, t: Translator) -> str:
-    """A lottery day in full words (24 November 2026 / 24 ноября 2026 г.), never ambiguous like 01/05."""
-    return format_date(value, format="long", locale=t.locale)
+    """A lottery day in full words (November 24, 2026 / 24 ноября 2026), never ambiguous like 01/05."""
+    # The msgid is Babel's own name for the width ("long"); a catalogue may answer with a pattern:
+    # Russian drops Babel's "г.", which would end a sentence in a doubled full stop ("1 мая 2024 г..").
+    return format_date(value, format=t.pgettext("date format", "long"), locale=t.locale)
 
 
 def moment(instant: dt.datetime, timezone: ZoneInfo, t: Translator) -> str:
@@ -58,7 +60,7 @@ def moment(instant: dt.datetime, timezone: ZoneInfo, t: Translator) -> str:
     if instant.tzinfo is None:
         raise ValueError("moment() needs an aware datetime")
     local = instant.astimezone(timezone)
-    when = format_date(local, format="medium", locale=t.locale)
+    when = format_date(local, format=t.pgettext("date format", "medium"), locale=t.locale)
     return f"{when} {format_datetime(local, 'HH:mm', locale=t.locale)}"
 
 
@@ -79,7 +81,7 @@ _BABEL_UNIT_SECONDS = (365 * 86_400, 30 * 86_400, 7 * 86_400, 86_400, 3_600, 60,
 
 
 def ballot_ranges(numbers: Iterable[int]) -> str:
-    """#3–#5, #9 for 3, 4, 5, 9: a hundred ballots bought at once fit in one line."""
+    """#3–#5, #9 for 3, 4, 5, 9: a hundred ballots fit in one line (two in a row stay #1, #2)."""
     ordered = sorted(set(numbers))
     runs: list[tuple[int, int]] = []
     for number in ordered:
@@ -87,4 +89,12 @@ def ballot_ranges(numbers: Iterable[int]) -> str:
             runs[-1] = (runs[-1][0], number)
         else:
             runs.append((number, number))
-    return ", ".join(f"#{first}" if first == last else f"#{first}–#{last}" for first, last in runs)
+    return ", ".join(_run(first, last) for first, last in runs)
+
+
+def _run(first: int, last: int) -> str:
+    if first == last:
+        return f"#{first}"
+    if last == first + 1:
+        return f"#{first}, #{last}"
+    return f"#{first}–#{last}"

@@ -87,9 +87,9 @@ class Guards:
             return
         if warn:
             if update.callback_query:
-                await update.callback_query.answer(replies.SLOW_DOWN)
+                await update.callback_query.answer(replies.slow_down())
             else:
-                await reply(update, replies.SLOW_DOWN)
+                await reply(update, replies.slow_down())
         raise ApplicationHandlerStop
 
     async def ignore(self, update: Update, context: Context) -> None:
@@ -103,7 +103,7 @@ class Guards:
         if command in READ_ONLY_COMMANDS:
             return
         if command in self._commands:
-            await reply(update, replies.GROUP_ONLY_PRIVATE)
+            await reply(update, replies.group_only_private())
         raise ApplicationHandlerStop
 
 

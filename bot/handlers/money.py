@@ -12,7 +12,7 @@ from telegram.ext import (
 )
 
 from bot import parsing, replies
-from bot.errors import APOLOGY, explain
+from bot.errors import apology, explain
 from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
 from bot.handlers.tickets import buy_buttons
 from core.errors import LotteryError
@@ -28,7 +28,7 @@ def pay_picker() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(str(n), callback_data=f"{PAY_PREFIX}{n}") for n in PAY_CHOICES]
-            + [InlineKeyboardButton("other", callback_data=f"{PAY_PREFIX}{PAY_OTHER}")]
+            + [InlineKeyboardButton(replies.other_button(), callback_data=f"{PAY_PREFIX}{PAY_OTHER}")]
         ]
     )
 
@@ -100,7 +100,7 @@ class MoneyHandlers(HandlerGroup):
             await query.answer(ok=False, error_message=explain(refused, self.settings.timezone))
             return
         except Exception:
-            await query.answer(ok=False, error_message=APOLOGY)
+            await query.answer(ok=False, error_message=apology())
             raise
         await query.answer(ok=True)
 
@@ -131,7 +131,8 @@ class MoneyHandlers(HandlerGroup):
                 [
                     [
                         InlineKeyboardButton(
-                            replies.refund_button(p), callback_data=f"{REFUND_PREFIX}{p.payment_id}"
+                            replies.refund_button(p, self.settings.timezone),
+                            callback_data=f"{REFUND_PREFIX}{p.payment_id}",
                         )
                     ]
                     for p in payments[:10]

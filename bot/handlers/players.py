@@ -47,7 +47,7 @@ class PlayerHandlers(HandlerGroup):
     async def email(self, update: Update, context: Context) -> None:
         address = text_after_command(update)
         if not address:
-            await reply(update, "Send your address after the command, e.g. /email name@example.com")
+            await reply(update, replies.email_usage())
             return
         profile = await self.lottery.players.set_email(user_id(update), address)
         await reply(update, replies.email_saved(profile))
@@ -60,24 +60,19 @@ class PlayerHandlers(HandlerGroup):
         keyboard = InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton("Yes, delete", callback_data=DELETE_YES),
-                    InlineKeyboardButton("Cancel", callback_data=DELETE_NO),
+                    InlineKeyboardButton(replies.delete_yes(), callback_data=DELETE_YES),
+                    InlineKeyboardButton(replies.cancel_button(), callback_data=DELETE_NO),
                 ]
             ]
         )
-        await reply(
-            update,
-            "Delete your data? Your name and email are erased. Your ballots and payments stay, anonymous, "
-            "so past draws remain verifiable. Unspent credit is forfeited: use /refund first.",
-            keyboard,
-        )
+        await reply(update, replies.delete_question(), keyboard)
 
     async def confirm_delete(self, update: Update, context: Context) -> None:
         query = update.callback_query
         assert query is not None
         await query.answer()
         if query.data == DELETE_NO:
-            await query.edit_message_text("Deletion cancelled. Nothing changed.")
+            await query.edit_message_text(replies.delete_cancelled())
             return
         await self.lottery.players.delete(user_id(update))
-        await query.edit_message_text("Your data is deleted. Send /start if you ever want to play again.")
+        await query.edit_message_text(replies.deleted())

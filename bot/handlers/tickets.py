@@ -19,7 +19,7 @@ def buy_buttons(affordable: int) -> InlineKeyboardMarkup | None:
     if not choices:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(f"Buy {n}", callback_data=f"{BUY_PREFIX}{n}") for n in choices]]
+        [[InlineKeyboardButton(replies.buy_button(n), callback_data=f"{BUY_PREFIX}{n}") for n in choices]]
     )
 
 

@@ -339,6 +339,9 @@ class BotApiEmulator:
         }
         self.calls: list[tuple[str, JSONDict]] = []
         self.commands_by_scope: dict[str, list[JSONDict]] = {}
+        # Telegram sends a user's language with everything they do: a button press or a payment
+        # carries the language their last message had.
+        self.user_languages: dict[int, str] = {}
         self.menu_buttons: dict[ChatId | None, JSONDict] = {}
         self.star_transactions: list[JSONDict] = []
         self.refunded_charges: set[str] = set()
@@ -550,7 +553,7 @@ class BotApiEmulator:
             _command_entities(text),
             chat_type=chat_type,
             chat_id=chat_id,
-            user=_user(user_id, first_name, username, language_code),
+            user=_user(user_id, first_name, username, self._language(user_id, language_code)),
         )
 
     def send_text(
@@ -571,8 +574,14 @@ class BotApiEmulator:
             [],
             chat_type=chat_type,
             chat_id=chat_id,
-            user=_user(user_id, first_name, username, language_code),
+            user=_user(user_id, first_name, username, self._language(user_id, language_code)),
         )
+
+    def _language(self, user_id: int, language_code: str | None) -> str | None:
+        """The language given now, remembered for the user's later presses and payments."""
+        if language_code is not None:
+            self.user_languages[user_id] = language_code
+        return self.user_languages.get(user_id)
 
     def press_button(
         self,
@@ -590,7 +599,7 @@ class BotApiEmulator:
         ``answered_callback_queries``.
         """
         update_id = next(self._update_ids)
-        user = _user(user_id, first_name, username, None)
+        user = _user(user_id, first_name, username, self.user_languages.get(user_id))
         target_chat = user_id if chat_id is None else chat_id
         query: JSONDict = {
             "id": str(update_id),
@@ -616,7 +625,7 @@ class BotApiEmulator:
         update_id = next(self._update_ids)
         query: JSONDict = {
             "id": str(update_id),
-            "from": _user(user_id, first_name, username, None),
+            "from": _user(user_id, first_name, username, self.user_languages.get(user_id)),
             "currency": currency,
             "total_amount": total_amount,
             "invoice_payload": payload,
@@ -642,7 +651,7 @@ class BotApiEmulator:
         """
         update_id = next(self._update_ids)
         charge_id = charge_id or f"stxTEST{update_id}"
-        user = _user(user_id, first_name, username, None)
+        user = _user(user_id, first_name, username, self.user_languages.get(user_id))
         payment = {
             "currency": currency,
             "total_amount": total_amount,
