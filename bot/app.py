@@ -25,7 +25,7 @@ from bot.handlers.base import Context, reply
 from bot.handlers.fallback import Fallbacks
 from bot.handlers.guards import Guards, Throttle
 from bot.handlers.language import GROUP as LANGUAGE_GROUP
-from bot.handlers.language import LanguageHandlers
+from bot.handlers.language import LanguageHandlers, LanguageMemory
 from bot.handlers.money import MoneyHandlers
 from bot.handlers.players import PlayerHandlers
 from bot.handlers.tickets import TicketHandlers
@@ -81,11 +81,13 @@ class LotteryBot:
             .rate_limiter(ReplyFirstLimiter(broadcast_per_second=settings.messages_per_second))
             .build()
         )
-        application.add_handlers(LanguageHandlers(shipped()).handlers(), group=LANGUAGE_GROUP)
+        languages = LanguageHandlers(shipped(), self.lottery, LanguageMemory())
+        application.add_handlers(languages.handlers(), group=LANGUAGE_GROUP)
         commands = [*PLAYER_COMMAND_NAMES, *ADMIN_COMMAND_NAMES]
         application.add_handlers(Guards(throttle, commands=commands).by_group())
         groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, AdminHandlers]
         regular = [h for group in groups for h in group(self.lottery, settings).handlers()]
+        regular += languages.choice_handlers()
         application.add_handlers([*regular, *Fallbacks().handlers()], group=0)
         application.add_error_handler(self._on_error)
         return application

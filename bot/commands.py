@@ -40,6 +40,7 @@ PLAYER_COMMAND_NAMES = (
     "refund",
     "events",
     "winner",
+    "language",
     "help",
     "deleteme",
 )

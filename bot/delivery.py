@@ -24,6 +24,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ExtBot
 
 from bot import replies
+from bot.i18n import shipped, speaking
 from bot.mailer import Mailer, PermanentMailError
 from bot.pacing import PROACTIVE
 from core.notifications import LEASE, Channel, Notice, Outcome, Result
@@ -99,7 +100,15 @@ class Delivery:
         notices = await self._lottery.notifications.claim_due(limit=self._batch_size, lease=self.lease)
         if not notices:
             return 0
-        sending = [asyncio.ensure_future(self._deliver(notice)) for notice in notices]
+        # Written outside any update: in the language each recipient chose, else the one Telegram reported.
+        languages = await self._lottery.players.languages_of_notices([notice.id for notice in notices])
+        catalogues = shipped()
+        sending = []
+        for notice in notices:
+            chosen, reported = languages.get(notice.id, (None, None))
+            with speaking(catalogues.translator(reported, override=chosen)):
+                # The task copies the context now, so it renders in this recipient's language.
+                sending.append(asyncio.ensure_future(self._deliver(notice)))
         try:
             outcomes = await asyncio.gather(*sending)
         except asyncio.CancelledError:

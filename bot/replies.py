@@ -72,37 +72,57 @@ def lottery_name(value: dt.date, title: str) -> str:
     return _("the lottery of {day} ({title})").format(day=day(value), title=custom)
 
 
-def player_help(timezone: ZoneInfo) -> str:
+def how_it_works(timezone: ZoneInfo) -> str:
     return _(
         "How it works: every day one lottery runs. At midnight ({timezone}) one ballot "
-        "is drawn at random and its owner wins.\n\n"
-        "/join – enter today's lottery\n"
-        "/pay N – pay for N ballots (credit stays yours until spent)\n"
-        "/buy N – turn credit into N ballots\n"
-        "/mytickets – your ballots today, with their receipts\n"
-        "/proof N – proof that your ballot #N is counted in the draw\n"
-        "/me – your profile and credit\n"
-        "/email ADDRESS – where to email you if you win\n"
-        "/history – payments, purchases, refunds and ballots\n"
-        "/refund – get an unused payment back\n"
-        "/events – today's lottery and the ones around it\n"
-        "/winner [DAY] – the winning ballot of a day\n"
-        "/deleteme – delete your data"
+        "is drawn at random and its owner wins."
     ).format(timezone=timezone.key)
 
 
+def player_commands() -> list[str]:
+    """One line per command, each its own message for translators."""
+    return [
+        _("/join – enter today's lottery"),
+        _("/pay N – pay for N ballots (credit stays yours until spent)"),
+        _("/buy N – turn credit into N ballots"),
+        _("/mytickets – your ballots today, with their receipts"),
+        _("/proof N – proof that your ballot #N is counted in the draw"),
+        _("/me – your profile and credit"),
+        _("/email ADDRESS – where to email you if you win"),
+        _("/history – payments, purchases, refunds and ballots"),
+        _("/refund – get an unused payment back"),
+        _("/events – today's lottery and the ones around it"),
+        _("/winner [DAY] – the winning ballot of a day"),
+        _("/language – choose the bot's language"),
+        _("/deleteme – delete your data"),
+    ]
+
+
+def player_help(timezone: ZoneInfo) -> str:
+    return how_it_works(timezone) + "\n\n" + "\n".join(player_commands())
+
+
 def admin_help() -> str:
-    return _(
-        "Admin commands:\n"
-        "/close – close every open lottery now and draw\n"
-        "/newevent DATE [PRICE] [TITLE] – create a lottery ahead\n"
-        "/editevent DATE price N | title TEXT – change terms while unsold\n"
-        "/deleteevent DATE – delete an unsold lottery\n"
-        "/cancelevent DATE – cancel an open lottery, refunding every ballot\n"
-        "/users [PAGE] – registered players\n"
-        "/stats – totals\n"
-        "/outbox – notices waiting, sent and failed"
-    )
+    lines = [
+        _("Admin commands:"),
+        _("/close – close every open lottery now and draw"),
+        _("/newevent DATE [PRICE] [TITLE] – create a lottery ahead"),
+        _("/editevent DATE price N | title TEXT – change terms while unsold"),
+        _("/deleteevent DATE – delete an unsold lottery"),
+        _("/cancelevent DATE – cancel an open lottery, refunding every ballot"),
+        _("/users [PAGE] – registered players"),
+        _("/stats – totals"),
+        _("/outbox – notices waiting, sent and failed"),
+    ]
+    return "\n".join(lines)
+
+
+def choose_language() -> str:
+    return _("Which language should I speak? Notices and emails will follow your choice.")
+
+
+def language_chosen(name: str) -> str:
+    return _("Done: I'll speak {language} with you from now on.").format(language=name)
 
 
 def group_only_private() -> str:

@@ -15,6 +15,7 @@ from bot.handlers.base import (
     text_after_command,
     user_id,
 )
+from bot.i18n import primary_language
 
 DELETE_YES = "deleteme:yes"
 DELETE_NO = "deleteme:no"
@@ -36,8 +37,9 @@ class PlayerHandlers(HandlerGroup):
         """Register the player (or greet them back) and show what to do."""
         user = update.effective_user
         assert user is not None
+        language = primary_language(user.language_code)[:8] if user.language_code else None
         profile, new = await self.lottery.players.register(
-            user.id, username=user.username, first_name=user.first_name
+            user.id, username=user.username, first_name=user.first_name, language=language
         )
         await reply(update, replies.welcome(profile, new=new, timezone=self.settings.timezone))
 

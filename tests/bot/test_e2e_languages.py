@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.handlers.language import LanguageMemory
 from tests.bot.harness import ADMIN, BotHarness
 
 
@@ -61,3 +62,64 @@ async def test_command_menus_per_language_and_scope(harness: BotHarness) -> None
     admin = [c["command"] for c in api.commands({"type": "chat", "chat_id": ADMIN}, "ru")]
     assert "close" in admin
     assert "buy" in admin
+
+
+async def test_language_choice_wins_over_telegram_and_reaches_notices_and_emails(harness: BotHarness) -> None:
+    api, smtp = harness.api, harness.smtp
+    assert smtp is not None
+    await harness.say(1, "/start", first_name="Ann", language_code="en")
+    await harness.say(2, "/start", first_name="Борис", language_code="ru")
+    api.send_command(1, "/language")
+    offer = await api.wait_for_message(1)
+    assert offer["text"] == "Which language should I speak? Notices and emails will follow your choice."
+    markup = offer["reply_markup"]
+    assert markup is not None
+    labels = [b["text"] for row in markup["inline_keyboard"] for b in row]
+    assert labels == ["English", "Русский"]
+    chosen = await harness.press(1, "language:ru", message_id=offer["message_id"])
+    assert chosen["method"] == "editMessageText"
+    assert chosen["text"] == "Готово: теперь я говорю с вами на языке «Русский»."
+    # Telegram still says "en", but the choice wins.
+    assert (await harness.say(1, "/me", language_code="en")).startswith("Имя: Ann")
+    await harness.say(1, "/email ann@example.com")
+    await harness.say(2, "/email boris@example.com")
+    for player in (1, 2):
+        await harness.say(player, "/join")
+        await harness.say(player, "/pay 1")
+        await harness.say(player, "/buy 1")
+    await harness.say(ADMIN, "/close")
+    one = await api.wait_for_message(1, lambda t: "1 мая 2024" in t)
+    two = await api.wait_for_message(2, lambda t: "1 мая 2024" in t)
+    texts = sorted([one["text"], two["text"]])
+    assert any(t.startswith("🎉 Вы выиграли в лотерее 1 мая 2024!") for t in texts), texts
+    assert any(t.startswith("Лотерея 1 мая 2024 разыграна: выиграл билет №") for t in texts), texts
+    [mail] = await smtp.wait_for_messages(1)
+    assert mail.subject == "Вы выиграли в лотерее 1 мая 2024"
+    assert mail.text.startswith("Поздравляем!")
+
+
+async def test_the_language_is_read_once_per_user_not_on_every_update(harness: BotHarness) -> None:
+    players = harness.lottery.players
+    reads: list[int] = []
+    original = players.languages
+
+    async def counted(telegram_id: int) -> tuple[str | None, str | None] | None:
+        reads.append(telegram_id)
+        return await original(telegram_id)
+
+    players.languages = counted  # type: ignore[method-assign]
+    for text in ("/start", "/me", "/events", "/help", "/me"):
+        await harness.say(7, text, language_code="ru")
+    assert reads == [7]
+
+
+def test_a_remembered_language_is_read_again_after_its_ttl() -> None:
+    now = [0.0]
+    memory = LanguageMemory(ttl=60, clock=lambda: now[0])
+    memory.put(1, chosen="ru", reported="en", registered=True)
+    now[0] = 59
+    entry = memory.get(1)
+    assert entry is not None
+    assert entry.chosen == "ru"
+    now[0] = 61  # another replica's /language reaches this one by then
+    assert memory.get(1) is None
