@@ -61,7 +61,8 @@ def moment(instant: dt.datetime, timezone: ZoneInfo, t: Translator) -> str:
         raise ValueError("moment() needs an aware datetime")
     local = instant.astimezone(timezone)
     when = format_date(local, format=t.pgettext("date format", "medium"), locale=t.locale)
-    return f"{when} {format_datetime(local, 'HH:mm', locale=t.locale)}"
+    time = format_datetime(local, "HH:mm", locale=t.locale)
+    return t.pgettext("date and time", "{date} at {time}").format(date=when, time=time)
 
 
 def countdown(until: dt.datetime, now: dt.datetime, t: Translator) -> str:
@@ -80,21 +81,26 @@ def countdown(until: dt.datetime, now: dt.datetime, t: Translator) -> str:
 _BABEL_UNIT_SECONDS = (365 * 86_400, 30 * 86_400, 7 * 86_400, 86_400, 3_600, 60, 1)
 
 
-def ballot_ranges(numbers: Iterable[int]) -> str:
+def number(n: int, t: Translator | None = None) -> str:
+    """A ballot's number as the language marks it: #7, №7."""
+    return (t.pgettext("ballot number", "#{number}") if t else "#{number}").format(number=n)
+
+
+def ballot_ranges(numbers: Iterable[int], t: Translator | None = None) -> str:
     """#3–#5, #9 for 3, 4, 5, 9: a hundred ballots fit in one line (two in a row stay #1, #2)."""
     ordered = sorted(set(numbers))
     runs: list[tuple[int, int]] = []
-    for number in ordered:
-        if runs and runs[-1][1] == number - 1:
-            runs[-1] = (runs[-1][0], number)
+    for n in ordered:
+        if runs and runs[-1][1] == n - 1:
+            runs[-1] = (runs[-1][0], n)
         else:
-            runs.append((number, number))
-    return ", ".join(_run(first, last) for first, last in runs)
+            runs.append((n, n))
+    return ", ".join(_run(number(first, t), number(last, t), last - first) for first, last in runs)
 
 
-def _run(first: int, last: int) -> str:
-    if first == last:
-        return f"#{first}"
-    if last == first + 1:
-        return f"#{first}, #{last}"
-    return f"#{first}–#{last}"
+def _run(first: str, last: str, gap: int) -> str:
+    if gap == 0:
+        return first
+    if gap == 1:
+        return f"{first}, {last}"
+    return f"{first}–{last}"

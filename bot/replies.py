@@ -151,7 +151,7 @@ def stale_button() -> str:
 
 def ballots(numbers: Iterable[int]) -> str:
     listed = list(numbers)
-    shown = ", ".join(f"#{n}" for n in listed[:MAX_LISTED_NUMBERS])
+    shown = ", ".join(formatting.number(n, active()) for n in listed[:MAX_LISTED_NUMBERS])
     if len(listed) > MAX_LISTED_NUMBERS:
         more = len(listed) - MAX_LISTED_NUMBERS
         shown += " " + ngettext("… and {count} more", "… and {count} more", more).format(count=more)
@@ -159,7 +159,7 @@ def ballots(numbers: Iterable[int]) -> str:
 
 
 def ballot_range(numbers: range) -> str:
-    return formatting.ballot_ranges(numbers)
+    return formatting.ballot_ranges(numbers, active())
 
 
 def fit(text: str) -> str:
@@ -344,7 +344,8 @@ def my_receipts(today: TodayReceipts) -> str:
         ).format(count=n)
     ]
     for ballot in today.ballots[:MAX_LISTED_NUMBERS]:
-        lines.append(f"#{ballot.number} {ballot.receipt or _('(no receipt: bought before receipts)')}")
+        receipt = ballot.receipt or _("(no receipt: bought before receipts)")
+        lines.append(f"{formatting.number(ballot.number, active())} {receipt}")
     if n > MAX_LISTED_NUMBERS:
         more = n - MAX_LISTED_NUMBERS
         lines.append(ngettext("… and {count} more", "… and {count} more", more).format(count=more))
@@ -452,6 +453,10 @@ def winner(info: WinnerInfo | None) -> str:
         ).format(day=when, count=info.ballot_count)
     if info.winning_number is None:
         return _("The lottery of {day} closed with no ballots, so there was no draw.").format(day=when)
+    if info.ballot_count == 1:
+        return _("Lottery of {day}: the only ballot, #{number}, wins; it is held by {name}.").format(
+            day=when, number=info.winning_number, name=info.winner_name or "-"
+        )
     return _("Lottery of {day}: the winning ballot is #{number} of {count}, held by {name}.").format(
         day=when, number=info.winning_number, count=info.ballot_count, name=info.winner_name or "-"
     )
@@ -464,6 +469,10 @@ def draws(results: list[DrawResult]) -> str:
     for r in results:
         if r.winning_number is None:
             lines.append(_("{day}: closed with no ballots.").format(day=day(r.day)))
+        elif r.ballot_count == 1:
+            lines.append(
+                _("{day}: the only ballot, #{number}, wins.").format(day=day(r.day), number=r.winning_number)
+            )
         else:
             lines.append(
                 _("{day}: ballot #{number} of {count} wins.").format(
@@ -524,12 +533,20 @@ def notice_text(notice: Notice) -> str:
     """The Telegram message for an outbox notice, in the language made active for its recipient."""
     when = day(notice.day)
     match notice.kind:
+        case NoticeKind.WINNER if notice.ballot_count == 1:
+            return _(
+                "🎉 You won the lottery of {day}! Your ballot #{number} was the only one in the draw."
+            ).format(day=when, number=notice.winning_number)
         case NoticeKind.WINNER:
             return _(
                 "🎉 You won the lottery of {day}! Your ballot #{number} was drawn out of {count}."
             ).format(day=when, number=notice.winning_number, count=notice.ballot_count)
         case NoticeKind.RESULT if notice.winning_number is None:
             return _("The lottery of {day} closed with no ballots, so there was no draw.").format(day=when)
+        case NoticeKind.RESULT if notice.ballot_count == 1:
+            return _(
+                "The lottery of {day} is drawn: the only ballot, #{number}, wins. Not yours this time."
+            ).format(day=when, number=notice.winning_number)
         case NoticeKind.RESULT:
             return _(
                 "The lottery of {day} is drawn: ballot #{number} of {count} wins. Not yours this time."
@@ -546,9 +563,14 @@ def winner_email(notice: Notice) -> tuple[str, str]:
     when = day(notice.day)
     subject = _("You won the lottery of {day}").format(day=when)
     custom = _custom_title(notice.day, notice.title)
-    drawn = _("Your ballot #{number} was drawn out of {count} in the lottery of {day}.").format(
-        number=notice.winning_number, count=notice.ballot_count, day=when
-    )
+    if notice.ballot_count == 1:
+        drawn = _("Your ballot #{number} was the only one in the lottery of {day}.").format(
+            number=notice.winning_number, day=when
+        )
+    else:
+        drawn = _("Your ballot #{number} was drawn out of {count} in the lottery of {day}.").format(
+            number=notice.winning_number, count=notice.ballot_count, day=when
+        )
     if custom is not None:
         drawn += f" ({custom})"
     body = _("Congratulations!") + "\n\n" + drawn + "\n"

@@ -19,7 +19,7 @@ async def test_only_admins_can_close(harness: BotHarness) -> None:
     await harness.player_with_ballots(1, 1)
     assert "for the lottery's admins" in await harness.say(1, "/close")
     assert "has not been drawn yet" in await harness.say(1, "/winner 2024-05-01")
-    assert "ballot #1 of 1 wins" in await harness.say(ADMIN, "/close")
+    assert "the only ballot, #1, wins" in await harness.say(ADMIN, "/close")
 
 
 async def test_the_midnight_job_draws_when_the_clock_passes_midnight(harness: BotHarness) -> None:

@@ -15,7 +15,7 @@ async def test_a_russian_player_reads_russian_from_start_to_purchase(harness: Bo
     assert "Билет стоит 10 ⭐." in joined
     assert "Платёж получен: 20 ⭐." in await harness.say(1, "/pay 2")
     bought = await harness.say(1, "/buy 2")
-    assert "Вы купили 2 билета на 1 мая 2024: #1, #2." in bought
+    assert "Вы купили 2 билета на 1 мая 2024: №1, №2." in bought
     assert "Потрачено 20 ⭐; на балансе осталось 0 ⭐. Удачи!" in bought
     refused = await harness.say(1, "/buy 5")
     assert refused == "Недостаточно средств: нужно 50 ⭐, а на балансе 0 ⭐. Пополните через /pay."
