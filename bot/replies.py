@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot import formatting
@@ -126,7 +127,7 @@ def language_chosen(name: str) -> str:
 
 
 def group_only_private() -> str:
-    return _("Let's do that in a private chat: open a chat with me and send the command there.")
+    return _("Let's do that in a private chat: tap the button to open one with me.")
 
 
 def unknown_command() -> str:
@@ -167,19 +168,72 @@ def fit(text: str) -> str:
     return text if len(text) <= TELEGRAM_LIMIT else text[: TELEGRAM_LIMIT - 2] + " …"
 
 
-def welcome(profile: Profile, *, new: bool, timezone: ZoneInfo) -> str:
+@dataclass(frozen=True)
+class Terms:
+    """What a player should know before paying: the price, the limit and when the draw is."""
+
+    price: int
+    currency: str
+    max_ballots: int
+    timezone: ZoneInfo
+    draw: dt.datetime
+    now: dt.datetime
+
+
+def welcome(profile: Profile, *, new: bool, terms: Terms) -> str:
+    """Two lines; the buttons under them lead on, and /help has everything."""
     if profile.first_name:
         greeting = (_("Welcome, {name}! You are registered.") if new else _("Welcome back, {name}!")).format(
             name=profile.first_name
         )
     else:
         greeting = _("Welcome! You are registered.") if new else _("Welcome back!")
-    return f"{greeting}\n\n{player_help(timezone)}"
+    offer = _(
+        "One lottery a day: a ballot costs {price}, and one ballot wins at midnight ({timezone})."
+    ).format(price=money(terms.price, terms.currency), timezone=terms.timezone.key)
+    return f"{greeting}\n{offer} " + _("Tap a button below, or send /help for every command.")
 
 
-def help_text(*, timezone: ZoneInfo, admin: bool) -> str:
-    text = player_help(timezone)
+def start_buttons() -> tuple[str, str, str]:
+    return _("How it works"), _("Today's lottery"), _("Buy")
+
+
+def terms_text(terms: Terms) -> str:
+    return ngettext(
+        "A ballot costs {price}; up to {count} ballot in one purchase. "
+        "Today's lottery is drawn at midnight ({timezone}), {countdown}.",
+        "A ballot costs {price}; up to {count} ballots in one purchase. "
+        "Today's lottery is drawn at midnight ({timezone}), {countdown}.",
+        terms.max_ballots,
+    ).format(
+        price=money(terms.price, terms.currency),
+        count=terms.max_ballots,
+        timezone=terms.timezone.key,
+        countdown=formatting.countdown(terms.draw, terms.now, active()),
+    )
+
+
+def help_text(*, terms: Terms, admin: bool) -> str:
+    text = f"{player_help(terms.timezone)}\n\n{terms_text(terms)}"
     return f"{text}\n\n{admin_help()}" if admin else text
+
+
+def group_help(timezone: ZoneInfo) -> str:
+    """In a group, only what works in a group; the rest is one tap away in a private chat."""
+    lines = [
+        how_it_works(timezone),
+        "",
+        _("/events – today's lottery and the ones around it"),
+        _("/winner [DAY] – the winning ballot of a day"),
+        _("/help – this help"),
+        "",
+        _("To play, open a private chat with me."),
+    ]
+    return "\n".join(lines)
+
+
+def private_chat_button() -> str:
+    return _("Open a private chat")
 
 
 def profile(p: Profile) -> str:
@@ -229,7 +283,7 @@ def deleted() -> str:
 def event_line(event: EventInfo) -> str:
     state = {
         EventStatus.OPEN: _("open"),
-        EventStatus.CLOSED: _("closed"),
+        EventStatus.CLOSED: _("drawn"),
         EventStatus.CANCELLED: _("cancelled"),
     }[event.status]
     title = _custom_title(event.day, event.title)
@@ -245,10 +299,78 @@ def event_line(event: EventInfo) -> str:
     return line
 
 
-def events(listing: list[EventInfo]) -> str:
-    if not listing:
-        return _("No lotteries around today.")
-    return _("Lotteries:") + "\n" + "\n".join(event_line(e) for e in listing)
+def events(listing: list[EventInfo], *, today: dt.date, draw: dt.datetime, now: dt.datetime) -> str:
+    """Today first, with how long is left before its draw; then the days ahead; then the last results."""
+    t = active()
+    current = [e for e in listing if e.day == today]
+    ahead = sorted((e for e in listing if e.day > today), key=lambda e: e.day)
+    earlier = sorted((e for e in listing if e.day < today), key=lambda e: e.day, reverse=True)
+    lines: list[str] = []
+    for event in current:
+        if event.status is EventStatus.OPEN:
+            lines.append(
+                _("Today, {lottery}: {ballots} so far, {price} each. Drawn {countdown}.").format(
+                    lottery=_event_head(event),
+                    ballots=count_ballots(event.ballot_count),
+                    price=money(event.price, event.currency),
+                    countdown=formatting.countdown(draw, now, t),
+                )
+            )
+        else:
+            lines.append(_("Today, {lottery}").format(lottery=event_line(event)))
+    if ahead:
+        lines += ["", _("Upcoming:")]
+        lines += [
+            _("{lottery}: {price} each").format(lottery=_event_head(e), price=money(e.price, e.currency))
+            for e in ahead
+        ]
+    if earlier:
+        lines += ["", _("Earlier:")]
+        lines += [event_line(e) for e in earlier]
+    return "\n".join(lines).strip() or _("No lotteries around today.")
+
+
+def _event_head(event: EventInfo) -> str:
+    title = _custom_title(event.day, event.title)
+    return day(event.day) if title is None else f"{day(event.day)} – {title}"
+
+
+def drawn_later(value: dt.date, draw: dt.datetime, *, now: dt.datetime, info: WinnerInfo | None) -> str:
+    """Asked for a day not drawn yet: when it will be, rather than "there was no lottery"."""
+    t = active()
+    text = _("The lottery of {day} will be drawn {countdown}.").format(
+        day=day(value), countdown=formatting.countdown(draw, now, t)
+    )
+    if info is not None:
+        text += " " + ngettext("{count} ballot so far.", "{count} ballots so far.", info.ballot_count).format(
+            count=info.ballot_count
+        )
+    return text
+
+
+def no_lottery_on(value: dt.date) -> str:
+    return _("There was no lottery on {day}.").format(day=day(value))
+
+
+def unreadable_day(text: str) -> str:
+    return _(
+        "I can't read “{text}” as a day. Try /winner yesterday, /winner 1.5.2024, /winner 2024-5-1 "
+        "or a day's name, e.g. /winner monday."
+    ).format(text=text[:64])
+
+
+def buy_picker() -> str:
+    return _("How many ballots do you want to buy? Nothing is spent until you choose.")
+
+
+def buy_other() -> str:
+    return _("Send /buy with the number of ballots you want, e.g. /buy 3.")
+
+
+def expired_button(value: dt.date) -> str:
+    return _("This button was for the lottery of {day}, which is over. Send the command again.").format(
+        day=day(value)
+    )
 
 
 def event_created(event: EventInfo) -> str:
@@ -315,7 +437,7 @@ def buy_button(n: int) -> str:
 
 
 def no_ballots_today() -> str:
-    return _("You have no ballots today. /join, /pay and /buy to get some.")
+    return _("You have no ballots today. /pay and /buy to get some.")
 
 
 def my_tickets(p: Profile) -> str:
@@ -481,6 +603,26 @@ def draws(results: list[DrawResult]) -> str:
             )
     lines.append(_("The players are being notified."))
     return "\n".join(lines)
+
+
+def close_question(due: list[EventInfo]) -> str:
+    """What /close would close, and how many ballots are in, before anything is drawn."""
+    lines = [_("Close and draw now? This cannot be undone.")]
+    lines += [
+        _("{lottery}: {ballots} in the draw").format(
+            lottery=_event_head(e), ballots=count_ballots(e.ballot_count)
+        )
+        for e in sorted(due, key=lambda e: e.day)
+    ]
+    return "\n".join(lines)
+
+
+def close_buttons() -> tuple[str, str]:
+    return _("Yes, close and draw"), _("Cancel")
+
+
+def close_cancelled() -> str:
+    return _("Nothing was closed.")
 
 
 def cancelled(result: CancelResult, currency: str) -> str:

@@ -11,11 +11,23 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import parsing, replies
-from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
+from bot.handlers.base import (
+    PRIVATE_MESSAGE,
+    AnyHandler,
+    Context,
+    HandlerGroup,
+    arguments,
+    drop_keyboard,
+    reply,
+    user_id,
+)
 from bot.i18n import _
+from core.results import EventStatus
 
 ADMIN_COMMANDS = ("close", "newevent", "editevent", "deleteevent", "cancelevent", "users", "stats", "outbox")
 REQUEUE = "outbox:requeue"
+CLOSE_PREFIX = "close:"
+CLOSE_NO = "no"
 
 
 class AdminHandlers(HandlerGroup):
@@ -35,7 +47,10 @@ class AdminHandlers(HandlerGroup):
             CommandHandler(name, callback, filters=admins) for name, callback in commands.items()
         ]
         requeue: AnyHandler = CallbackQueryHandler(self.requeue, pattern=f"^{REQUEUE}$")
-        return [*allowed, requeue, CommandHandler(list(ADMIN_COMMANDS), self.refuse)]
+        close: AnyHandler = CallbackQueryHandler(
+            self.close_pressed, pattern=rf"^{CLOSE_PREFIX}(\d{{4}}-\d{{2}}-\d{{2}}|{CLOSE_NO})$"
+        )
+        return [*allowed, requeue, close, CommandHandler(list(ADMIN_COMMANDS), self.refuse)]
 
     async def refuse(self, update: Update, context: Context) -> None:
         await reply(update, replies.not_admin())
@@ -59,6 +74,44 @@ class AdminHandlers(HandlerGroup):
         await reply(update, replies.requeued(await self.lottery.notifications.requeue_failed()))
 
     async def close(self, update: Update, context: Context) -> None:
+        """Ask first: a draw cannot be undone, and the menu sends /close with one tap."""
+        today = self.lottery.context.today()
+        listing = await self.lottery.events.overview(upcoming=0)
+        due = [e for e in listing if e.status is EventStatus.OPEN and e.day <= today]
+        if not due:
+            await reply(update, replies.draws([]))
+            return
+        yes, no = replies.close_buttons()
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(yes, callback_data=f"{CLOSE_PREFIX}{today.isoformat()}"),
+                    InlineKeyboardButton(no, callback_data=f"{CLOSE_PREFIX}{CLOSE_NO}"),
+                ]
+            ]
+        )
+        await reply(update, replies.close_question(due), keyboard)
+
+    async def close_pressed(self, update: Update, context: Context) -> None:
+        """The button carries the day it was asked on: yesterday's question closes nothing today."""
+        query = update.callback_query
+        assert query is not None
+        assert query.data is not None
+        if user_id(update) not in self.settings.admin_ids:
+            await query.answer(replies.not_admin(), show_alert=True)
+            return
+        choice = query.data.removeprefix(CLOSE_PREFIX)
+        if choice == CLOSE_NO:
+            await query.answer()
+            await query.edit_message_text(replies.close_cancelled())
+            return
+        asked_on = dt.date.fromisoformat(choice)
+        if asked_on != self.lottery.context.today():
+            await query.answer(replies.expired_button(asked_on), show_alert=True)
+            await drop_keyboard(query)
+            return
+        await query.answer()
+        await drop_keyboard(query)
         await reply(update, replies.draws(await self.lottery.closing.close_open_events()))
 
     async def new_event(self, update: Update, context: Context) -> None:

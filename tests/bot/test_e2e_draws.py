@@ -18,8 +18,8 @@ pytestmark = pytest.mark.e2e
 async def test_only_admins_can_close(harness: BotHarness) -> None:
     await harness.player_with_ballots(1, 1)
     assert "for the lottery's admins" in await harness.say(1, "/close")
-    assert "has not been drawn yet" in await harness.say(1, "/winner 2024-05-01")
-    assert "the only ballot, #1, wins" in await harness.say(ADMIN, "/close")
+    assert "will be drawn in 12 hours" in await harness.say(1, "/winner 2024-05-01")
+    assert "the only ballot, #1, wins" in await harness.close_now()
 
 
 async def test_the_midnight_job_draws_when_the_clock_passes_midnight(harness: BotHarness) -> None:
@@ -87,7 +87,7 @@ async def test_a_bot_down_at_midnight_draws_when_it_comes_back(harness: BotHarne
     assert "May 1, 2024" in won["text"]
     # Nobody needed a lottery on the day the bot was down, so none was made.
     assert "no lottery on May 2, 2024" in await harness.say(1, "/winner 2024-05-02")
-    assert "not been drawn yet" in await harness.say(1, "/winner 2024-05-03")
+    assert "will be drawn in 12 hours" in await harness.say(1, "/winner 2024-05-03")
 
 
 async def test_a_restart_keeps_players_credit_and_ballots(harness: BotHarness) -> None:

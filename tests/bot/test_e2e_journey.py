@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot.harness import ADMIN, BotHarness
+from tests.bot.harness import BotHarness
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +21,7 @@ async def test_a_player_wins_and_is_told_by_telegram_and_email(harness: BotHarne
     assert "#1, #2" in bought
     assert "credit left: ⭐ 10" in bought
 
-    closed = await harness.say(ADMIN, "/close")
+    closed = await harness.close_now()
     assert "ballot #" in closed
 
     won = await api.wait_for_message(1, lambda text: "You won" in text)

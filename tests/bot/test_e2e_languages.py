@@ -8,8 +8,10 @@ from tests.bot.harness import ADMIN, BotHarness
 
 async def test_a_russian_player_reads_russian_from_start_to_purchase(harness: BotHarness) -> None:
     welcome = await harness.say(1, "/start", first_name="Аня", language_code="ru")
-    assert welcome.startswith("Добро пожаловать, Аня! Вы зарегистрированы.")
-    assert "/buy N – купить N билетов с баланса" in welcome
+    assert welcome.startswith(
+        "Добро пожаловать, Аня! Вы зарегистрированы.\nОдна лотерея в день: билет стоит 10 ⭐"
+    )
+    assert "/buy N – купить N билетов с баланса" in await harness.say(1, "/help")
     joined = await harness.say(1, "/join")
     assert joined.startswith("Вы участвуете: лотерея 1 мая 2024. Пока 1 участник.")
     assert "Билет стоит 10 ⭐." in joined
@@ -40,9 +42,9 @@ async def test_admin_texts_translate(harness: BotHarness) -> None:
     assert "Команды администратора:" in await harness.say(ADMIN, "/help")
     stats = await harness.say(ADMIN, "/stats")
     assert "Оплачено: 0 ⭐" in stats
-    closed = await harness.say(ADMIN, "/close")
+    closed = await harness.close_now()
     assert closed == "Закрыто:\n1 мая 2024: закрыта без билетов.\nИгрокам отправляются уведомления."
-    assert await harness.say(ADMIN, "/close") == "Открытых лотерей для закрытия не было."
+    assert await harness.close_now() == "Открытых лотерей для закрытия не было."
     assert (
         await harness.say(3, "/stats", language_code="ru")
         == "Эта команда только для администраторов лотереи."
@@ -87,7 +89,7 @@ async def test_language_choice_wins_over_telegram_and_reaches_notices_and_emails
         await harness.say(player, "/join")
         await harness.say(player, "/pay 1")
         await harness.say(player, "/buy 1")
-    await harness.say(ADMIN, "/close")
+    await harness.close_now()
     one = await api.wait_for_message(1, lambda t: "1 мая 2024" in t)
     two = await api.wait_for_message(2, lambda t: "1 мая 2024" in t)
     texts = sorted([one["text"], two["text"]])

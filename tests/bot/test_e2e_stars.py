@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.handlers.guards import Throttle
 from core.clock import FixedClock
 from storage.models import Payment
-from tests.bot.harness import ADMIN, BotHarness
+from tests.bot.harness import BotHarness
 from tests.bot.test_e2e_pay_picker import buttons
 from tests.support.bot_api import BotApiEmulator, SentMessage
 
@@ -124,7 +124,7 @@ async def test_a_pre_checkout_after_the_draw_points_to_the_next_lottery(
 ) -> None:
     await player(stars, 1)
     sent = await invoice(stars, 1, 1)
-    await stars.say(ADMIN, "/close")
+    await stars.close_now()
     answer = await pre_checkout(api, 1, sent["payload"], 10)
     assert answer["ok"] is False
     assert "Send /pay again for the next lottery" in answer["error_message"]
@@ -137,7 +137,7 @@ async def test_a_payment_landing_after_the_close_is_kept_as_credit(
     await player(stars, 1)
     sent = await invoice(stars, 1, 2)
     assert (await pre_checkout(api, 1, sent["payload"], 20))["ok"] is True
-    await stars.say(ADMIN, "/close")
+    await stars.close_now()
 
     paid = await pay(api, 1, sent["payload"], 20, "stxLATE")
     assert "counts for the next lottery" in paid["text"]

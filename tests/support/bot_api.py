@@ -102,6 +102,8 @@ class SentMessage(TypedDict):
     text: str
     reply_markup: JSONDict | None
     parse_mode: str | None
+    # The message this one quotes (``reply_parameters.message_id``), as a group reply shows it.
+    reply_to: int | None
 
 
 class ApiError(Exception):
@@ -342,6 +344,8 @@ class BotApiEmulator:
         # Telegram sends a user's language with everything they do: a button press or a payment
         # carries the language their last message had.
         self.user_languages: dict[int, str] = {}
+        # Every message users sent, so a test can check which one a reply quotes.
+        self.user_messages: list[JSONDict] = []
         self.menu_buttons: dict[ChatId | None, JSONDict] = {}
         self.star_transactions: list[JSONDict] = []
         self.refunded_charges: set[str] = set()
@@ -680,6 +684,7 @@ class BotApiEmulator:
         if entities:
             extra["entities"] = entities
         message = self._user_message(user, _chat_for(user, chat_type, chat_id), extra=extra)
+        self.user_messages.append(message)
         return self.send_update({"message": message})
 
     def _user_message(self, user: JSONDict, chat: JSONDict, *, extra: JSONDict) -> JSONDict:
@@ -934,6 +939,11 @@ class BotApiEmulator:
         self._bot_messages[(chat_id, message["message_id"])] = message
         return copy.deepcopy(message)
 
+    def bot_message(self, chat_id: ChatId, message_id: int) -> JSONDict | None:
+        """The bot's message as it stands now (after any edits), or None if it was deleted or never sent."""
+        message = self._bot_messages.get((chat_id, message_id))
+        return copy.deepcopy(message) if message is not None else None
+
     def _find_bot_message(self, params: JSONDict) -> JSONDict:
         key = (_require_chat_id(params), int(params.get("message_id") or 0))
         message = self._bot_messages.get(key)
@@ -963,6 +973,7 @@ class BotApiEmulator:
                 text=message["text"],
                 reply_markup=params.get("reply_markup"),
                 parse_mode=params.get("parse_mode"),
+                reply_to=(params.get("reply_parameters") or {}).get("message_id"),
             )
         )
 
