@@ -17,7 +17,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot import health
-from bot.commands import ADMIN_COMMAND_NAMES, PLAYER_COMMAND_NAMES, register_commands
+from bot.commands import ADMIN_COMMAND_NAMES, PLAYER_COMMAND_NAMES, describe_bot, register_commands
 from bot.delivery import Delivery
 from bot.errors import apology, explain
 from bot.handlers.admin import AdminHandlers
@@ -98,6 +98,12 @@ class LotteryBot:
         await application.initialize()  # getMe: fails fast on a wrong token
         await self.lottery.migrate()
         await register_commands(application.bot, self.settings.admin_ids, shipped())
+        await describe_bot(
+            application.bot,
+            shipped(),
+            description=self.settings.bot_description,
+            short_description=self.settings.bot_short_description,
+        )
         job_queue = application.job_queue
         assert job_queue is not None, "python-telegram-bot needs its job-queue extra"
         self.scheduler.install(job_queue)

@@ -120,3 +120,33 @@ async def register_admin_commands(bot: Bot, admin_id: int, language: str) -> Non
     except TelegramError as refused:
         # Telegram refuses a chat scope until the admin has opened a chat with the bot.
         log.warning("could not set the admin commands for %s: %s", admin_id, refused)
+
+
+async def describe_bot(bot: Bot, catalogues: Catalogues, *, description: str, short_description: str) -> None:
+    """What Telegram shows before the first message and on the bot's profile.
+
+    Configured texts are set for everyone; otherwise the bot's own, in each shipped language."""
+    try:
+        if description or short_description:
+            await bot.set_my_description(description or None)
+            await bot.set_my_short_description(short_description or None)
+            return
+        for translator in catalogues:
+            language = None if translator.language == DEFAULT_LANGUAGE else translator.language
+            with speaking(translator):
+                await bot.set_my_description(default_description(), language_code=language)
+                await bot.set_my_short_description(default_short_description(), language_code=language)
+    except TelegramError as refused:
+        # A description is a courtesy: the bot serves players without one.
+        log.warning("could not set the bot's description: %s", refused)
+
+
+def default_description() -> str:
+    return _(
+        "A daily lottery in Telegram. Buy ballots with a tap; at midnight one ballot is drawn at random, "
+        "and you can check for yourself that yours was in the draw. Press Start to play."
+    )
+
+
+def default_short_description() -> str:
+    return _("A daily lottery: buy ballots with a tap, one wins at midnight.")

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     messages_per_second: float = Field(default=25.0, gt=0, le=100_000)
     close_tick_seconds: float = Field(default=30.0, gt=0)
     heartbeat_file: Path | None = None
+    # What Telegram shows before the first message (up to 512 characters) and on the bot's profile
+    # (up to 120); empty means the bot's own text, in each shipped language.
+    bot_description: str = Field(default="", max_length=512)
+    bot_short_description: str = Field(default="", max_length=120)
 
     @field_validator("heartbeat_file", mode="before")
     @classmethod

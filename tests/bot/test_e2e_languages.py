@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.handlers.language import LanguageMemory
+from core.clock import FixedClock
 from tests.bot.harness import ADMIN, BotHarness
+from tests.support.bot_api import BotApiEmulator
 
 
 async def test_a_russian_player_reads_russian_from_start_to_purchase(harness: BotHarness) -> None:
@@ -125,3 +127,30 @@ def test_a_remembered_language_is_read_again_after_its_ttl() -> None:
     assert entry.chosen == "ru"
     now[0] = 61  # another replica's /language reaches this one by then
     assert memory.get(1) is None
+
+
+async def test_descriptions_are_set_at_start_up_in_every_language(harness: BotHarness) -> None:
+    api = harness.api
+    assert api.short_descriptions[""] == "A daily lottery: buy ballots with a tap, one wins at midnight."
+    assert api.short_descriptions["ru"].startswith("Ежедневная лотерея")
+    assert api.descriptions[""].startswith("A daily lottery in Telegram.")
+    assert api.descriptions["ru"].startswith("Ежедневная лотерея в Telegram.")
+
+
+async def test_configured_descriptions_replace_the_bot_s_own(
+    api: BotApiEmulator, database_url: str, bot_clock: FixedClock
+) -> None:
+    harness = BotHarness(
+        api,
+        None,
+        database_url,
+        bot_clock,
+        bot_description="Our office lottery.",
+        bot_short_description="Lunch money.",
+    )
+    await harness.start()
+    try:
+        assert api.descriptions == {"": "Our office lottery."}
+        assert api.short_descriptions == {"": "Lunch money."}
+    finally:
+        await harness.stop()

@@ -316,6 +316,19 @@ def _validate_invoice(params: JSONDict) -> None:
         raise ApiError(400, "Bad Request: PAYMENT_PROVIDER_INVALID")
 
 
+def _set_text(store: dict[str, str], params: JSONDict, field: str, limit: int) -> bool:
+    """Telegram's limits for descriptions; an empty text removes the one for that language."""
+    text = str(params.get(field) or "")
+    if len(text) > limit:
+        raise ApiError(400, f"Bad Request: {field.replace('_', ' ')} is too long")
+    language = str(params.get("language_code") or "")
+    if text:
+        store[language] = text
+    else:
+        store.pop(language, None)
+    return True
+
+
 def scope_key(scope: Mapping[str, Any] | None = None, language_code: str = "") -> str:
     """The key ``BotApiEmulator.commands_by_scope`` uses: the scope's canonical JSON."""
     key = json.dumps(dict(scope or {"type": "default"}), sort_keys=True)
@@ -341,6 +354,9 @@ class BotApiEmulator:
         }
         self.calls: list[tuple[str, JSONDict]] = []
         self.commands_by_scope: dict[str, list[JSONDict]] = {}
+        # setMyDescription / setMyShortDescription, by language code ("" for everyone else).
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
         # Telegram sends a user's language with everything they do: a button press or a payment
         # carries the language their last message had.
         self.user_languages: dict[int, str] = {}
@@ -382,6 +398,8 @@ class BotApiEmulator:
                 "deleteWebhook": self._delete_webhook,
                 "getWebhookInfo": self._get_webhook_info,
                 "setMyCommands": self._set_my_commands,
+                "setMyDescription": self._set_my_description,
+                "setMyShortDescription": self._set_my_short_description,
                 "getMyCommands": self._get_my_commands,
                 "deleteMyCommands": self._delete_my_commands,
                 "setChatMenuButton": self._set_chat_menu_button,
@@ -879,6 +897,12 @@ class BotApiEmulator:
         key = scope_key(params.get("scope"), params.get("language_code") or "")
         self.commands_by_scope[key] = commands
         return True
+
+    def _set_my_description(self, params: JSONDict) -> bool:
+        return _set_text(self.descriptions, params, "description", 512)
+
+    def _set_my_short_description(self, params: JSONDict) -> bool:
+        return _set_text(self.short_descriptions, params, "short_description", 120)
 
     def _get_my_commands(self, params: JSONDict) -> list[JSONDict]:
         return self.commands(params.get("scope"), params.get("language_code") or "")
