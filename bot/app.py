@@ -13,11 +13,17 @@ import signal
 
 from telegram import Update
 from telegram.error import RetryAfter
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults, TypeHandler
 from telegram.request import BaseRequest
 
 from bot import health
-from bot.commands import ADMIN_COMMAND_NAMES, PLAYER_COMMAND_NAMES, describe_bot, register_commands
+from bot.commands import (
+    ADMIN_COMMAND_NAMES,
+    PLAYER_COMMAND_NAMES,
+    AdminMenus,
+    describe_bot,
+    register_commands,
+)
 from bot.delivery import Delivery
 from bot.errors import apology, explain
 from bot.handlers.admin import AdminHandlers
@@ -83,6 +89,8 @@ class LotteryBot:
         )
         languages = LanguageHandlers(shipped(), self.lottery, LanguageMemory())
         application.add_handlers(languages.handlers(), group=LANGUAGE_GROUP)
+        menus = AdminMenus(settings.admin_ids, shipped())
+        application.add_handler(TypeHandler(Update, menus.on_update), group=LANGUAGE_GROUP - 1)
         commands = [*PLAYER_COMMAND_NAMES, *ADMIN_COMMAND_NAMES]
         application.add_handlers(Guards(throttle, commands=commands).by_group())
         groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, AdminHandlers]

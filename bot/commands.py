@@ -20,8 +20,11 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    Update,
 )
+from telegram.constants import ChatType
 from telegram.error import TelegramError
+from telegram.ext import ContextTypes
 
 from bot.i18n import DEFAULT_LANGUAGE, Catalogues, _, speaking
 
@@ -150,3 +153,29 @@ def default_description() -> str:
 
 def default_short_description() -> str:
     return _("A daily lottery: buy ballots with a tap, one wins at midnight.")
+
+
+class AdminMenus:
+    """Sets an admin's own command menu the first time they write in this process.
+
+    At start-up Telegram refuses a chat scope for an admin who has never opened a chat with the bot;
+    without this, such an admin (or one added to ADMIN_IDS later) would see no admin commands until a
+    restart. Once per admin per process: two calls per shipped language, then nothing.
+    """
+
+    def __init__(self, admin_ids: Iterable[int], catalogues: Catalogues) -> None:
+        self._admins = frozenset(admin_ids)
+        self._catalogues = catalogues
+        self._done: set[int] = set()
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None or chat.type != ChatType.PRIVATE:
+            return
+        if user.id not in self._admins or user.id in self._done:
+            return
+        self._done.add(user.id)
+        for translator in self._catalogues:
+            language = "" if translator.language == DEFAULT_LANGUAGE else translator.language
+            with speaking(translator):
+                await register_admin_commands(context.bot, user.id, language)

@@ -157,3 +157,21 @@ async def test_an_admins_group_help_lists_no_admin_commands(harness: BotHarness,
     assert "/close" in await harness.say(ADMIN, "/help")
     api.send_command(ADMIN, "/help", chat_type="group", chat_id=GROUP)
     assert "/close" not in (await api.wait_for_message(GROUP))["text"]
+
+
+async def test_an_admins_menu_is_set_when_they_first_write(harness: BotHarness, api: BotApiEmulator) -> None:
+    """At start-up Telegram refuses an admin's chat scope until they have opened a chat with the bot."""
+    admin_scope = {"type": "chat", "chat_id": ADMIN}
+    api.commands_by_scope.clear()  # as if every chat scope had been refused at start-up
+    await harness.say(1, "/help")
+    assert api.commands(admin_scope) == []
+    await harness.say(ADMIN, "/help", language_code="ru")
+    assert "close" in [c["command"] for c in api.commands(admin_scope)]
+    assert "Закрыть лотереи и разыграть сейчас" in [c["description"] for c in api.commands(admin_scope, "ru")]
+
+
+async def test_players_never_see_internal_transaction_ids(harness: BotHarness) -> None:
+    await harness.say(1, "/start")
+    paid = await harness.say(1, "/pay 1")
+    assert paid.startswith("Payment received: ⭐ 10.")
+    assert "dummy" not in paid
