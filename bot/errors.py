@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from bot import formatting
-from bot.i18n import _, active
+from bot.i18n import _, active, ngettext
 from bot.parsing import BadInput
 from core.errors import (
     BallotWithoutReceipt,
@@ -68,7 +68,11 @@ def explain(error: LotteryError | BadInput, timezone: ZoneInfo) -> str:
         case NotRegistered():
             return _("You are not registered yet. Send /start first.")
         case InvalidQuantity():
-            return _("Choose between 1 and {maximum} ballots.").format(maximum=error.maximum)
+            return ngettext(
+                "Choose between 1 and {maximum} ballot.",
+                "Choose between 1 and {maximum} ballots.",
+                error.maximum,
+            ).format(maximum=error.maximum)
         case InvalidEmail() if error.reason:
             return _(
                 "That does not look like an email address ({reason}). "

@@ -82,7 +82,7 @@ async def test_language_choice_wins_over_telegram_and_reaches_notices_and_emails
     assert labels == ["English", "Русский"]
     chosen = await harness.press(1, "language:ru", message_id=offer["message_id"])
     assert chosen["method"] == "editMessageText"
-    assert chosen["text"] == "Готово: теперь я говорю с вами на языке «Русский»."
+    assert chosen["text"] == "Готово! Язык бота: Русский."
     # Telegram still says "en", but the choice wins.
     assert (await harness.say(1, "/me", language_code="en")).startswith("Имя: Ann")
     await harness.say(1, "/email ann@example.com")
