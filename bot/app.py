@@ -13,7 +13,7 @@ import signal
 
 from telegram import Update
 from telegram.error import RetryAfter
-from telegram.ext import Application, ApplicationBuilder, Defaults, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, Defaults, MessageHandler, filters
 from telegram.request import BaseRequest
 
 from bot import health
@@ -90,7 +90,9 @@ class LotteryBot:
         languages = LanguageHandlers(shipped(), self.lottery, LanguageMemory())
         application.add_handlers(languages.handlers(), group=LANGUAGE_GROUP)
         menus = AdminMenus(settings.admin_ids, shipped())
-        application.add_handler(TypeHandler(Update, menus.on_update), group=LANGUAGE_GROUP - 1)
+        # Only admins' private messages reach it, so no one else's update pays for a callback context.
+        admins = filters.User(user_id=settings.admin_ids, allow_empty=False) & filters.ChatType.PRIVATE
+        application.add_handler(MessageHandler(admins, menus.on_update), group=LANGUAGE_GROUP - 1)
         commands = [*PLAYER_COMMAND_NAMES, *ADMIN_COMMAND_NAMES]
         application.add_handlers(Guards(throttle, commands=commands).by_group())
         groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, AdminHandlers]

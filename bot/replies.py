@@ -637,7 +637,7 @@ def cancelled(result: CancelResult, currency: str) -> str:
     )
 
 
-def users(page: list[PlayerSummary], total: int, page_number: int, currency: str = "XTR") -> str:
+def users(page: list[PlayerSummary], total: int, page_number: int, currency: str) -> str:
     if not page:
         return ngettext(
             "No players on page {page} ({count} player in all).",

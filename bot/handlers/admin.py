@@ -17,6 +17,7 @@ from bot.handlers.base import (
     Context,
     HandlerGroup,
     arguments,
+    button_day,
     drop_keyboard,
     reply,
     user_id,
@@ -105,9 +106,11 @@ class AdminHandlers(HandlerGroup):
             await query.answer()
             await query.edit_message_text(replies.close_cancelled())
             return
-        asked_on = dt.date.fromisoformat(choice)
+        asked_on = button_day(choice)
         if asked_on != self.lottery.context.today():
-            await query.answer(replies.expired_button(asked_on), show_alert=True)
+            await query.answer(
+                replies.expired_button(asked_on) if asked_on else replies.stale_button(), show_alert=True
+            )
             await drop_keyboard(query)
             return
         await query.answer()

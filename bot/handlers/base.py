@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -71,6 +73,14 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
     if chat.type != ChatType.PRIVATE and update.message is not None:
         quoted = ReplyParameters(update.message.message_id, allow_sending_without_reply=True)
     return await chat.send_message(fit(text), reply_markup=markup, reply_parameters=quoted)
+
+
+def button_day(text: str) -> dt.date | None:
+    """The day a button carries; None for one no calendar has (a forged or garbled button)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 async def drop_keyboard(query: CallbackQuery) -> None:

@@ -43,7 +43,7 @@ class LanguageMemory:
 
     def __init__(
         self, *, ttl: float = 60.0, limit: int = 100_000, clock: Callable[[], float] = time.monotonic
-    ):
+    ) -> None:
         self.ttl = ttl
         self._limit = limit
         self._clock = clock

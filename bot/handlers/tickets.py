@@ -19,6 +19,7 @@ from bot.handlers.base import (
     Context,
     HandlerGroup,
     arguments,
+    button_day,
     drop_keyboard,
     reply,
     user_id,
@@ -93,8 +94,10 @@ class TicketHandlers(HandlerGroup):
         assert query is not None
         assert query.data is not None
         day_text, _sep, choice = query.data.removeprefix(BUY_PREFIX).rpartition(":")
-        if day_text and dt.date.fromisoformat(day_text) != self.today():
-            await query.answer(replies.expired_button(dt.date.fromisoformat(day_text)), show_alert=True)
+        day = button_day(day_text) if day_text else self.today()
+        if day != self.today():
+            expired = replies.expired_button(day) if day else replies.stale_button()
+            await query.answer(expired, show_alert=True)
             await drop_keyboard(query)
             return
         await query.answer()
@@ -138,8 +141,12 @@ class TicketHandlers(HandlerGroup):
         query = update.callback_query
         assert query is not None
         assert query.data is not None
+        day = button_day(query.data.removeprefix(WINNER_PREFIX))
+        if day is None:
+            await query.answer(replies.stale_button(), show_alert=True)
+            return
         await query.answer()
-        await self._show_winner(update, dt.date.fromisoformat(query.data.removeprefix(WINNER_PREFIX)))
+        await self._show_winner(update, day)
 
     async def _show_winner(self, update: Update, day: dt.date) -> None:
         """A past day's result; for today or a later day, when it will be drawn."""

@@ -175,3 +175,16 @@ async def test_players_never_see_internal_transaction_ids(harness: BotHarness) -
     paid = await harness.say(1, "/pay 1")
     assert paid.startswith("Payment received: ⭐ 10.")
     assert "dummy" not in paid
+
+
+async def test_a_garbled_day_on_a_button_is_refused_politely(
+    harness: BotHarness, api: BotApiEmulator
+) -> None:
+    await harness.say(1, "/start")
+    api.send_command(1, "/buy")
+    picker = await api.wait_for_message(1)
+    for data in ("buy:2024-13-45:1", "winner:2024-02-31"):
+        api.press_button(1, data, message_id=picker["message_id"])
+        answer = await api.wait_for_call("answerCallbackQuery")
+        assert answer["text"] == "This button has expired. Send the command again.", data
+    assert "Today's ballots: none" in await harness.say(1, "/me")
