@@ -56,11 +56,13 @@ async def test_buying_joins_todays_lottery(service: LotteryService) -> None:
     assert not (await service.tickets.join(ann)).newly_joined
 
 
-async def test_a_failed_first_purchase_still_joins_but_takes_nothing(service: LotteryService) -> None:
+async def test_a_purchase_the_credit_cannot_cover_joins_nobody(service: LotteryService) -> None:
     ann = await player(service, 1)
-    with pytest.raises(NotEnoughCredit):
+    with pytest.raises(NotEnoughCredit) as refused:
         await service.tickets.buy(ann, 1)
-    assert (await service.events.today()).ballot_count == 0
+    assert (refused.value.needed, refused.value.available) == (10, 0)
+    today = await service.events.today()
+    assert (today.ballot_count, today.participants) == (0, 0)
 
 
 async def test_unknown_player_cannot_buy_or_pay(service: LotteryService) -> None:
