@@ -37,7 +37,7 @@ from bench._common import (
     temp_database_url,
 )
 from bot.app import LotteryBot
-from bot.errors import APOLOGY
+from bot.errors import apology
 from bot.handlers.guards import Throttle
 from bot.settings import Settings, load_settings
 from core.clock import FixedClock
@@ -112,7 +112,7 @@ def updates_for(bot: Bot, plan: Plan, text: str) -> list[Update]:
 def check_replies(request: RecordingRequest, since: int, expected: int, text: str) -> None:
     """Every update must have been answered, and not with the apology for a crashed handler."""
     replies = [params.get("text", "") for name, params in request.calls[since:] if name == "sendMessage"]
-    failed = [reply for reply in replies if reply.startswith(APOLOGY[:20])]
+    failed = [reply for reply in replies if reply.startswith(apology()[:20])]
     if len(replies) != expected or failed:
         raise RuntimeError(f"{text!r}: {len(replies)} replies for {expected} updates; failures: {failed[:2]}")
 

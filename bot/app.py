@@ -13,20 +13,27 @@ import signal
 
 from telegram import Update
 from telegram.error import RetryAfter
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults, MessageHandler, filters
 from telegram.request import BaseRequest
 
 from bot import health
-from bot.commands import ADMIN_COMMANDS, PAYMENT_TERMS_COMMANDS, PLAYER_COMMANDS, register_commands
+from bot.commands import (
+    ADMIN_COMMAND_NAMES,
+    PAYMENT_TERMS_COMMAND_NAMES,
+    PLAYER_COMMAND_NAMES,
+    AdminMenus,
+    describe_bot,
+    register_commands,
+)
 from bot.delivery import Delivery
-from bot.errors import APOLOGY, explain
+from bot.errors import apology, explain
 from bot.handlers.admin import AdminHandlers
 from bot.handlers.base import Context, reply
 from bot.handlers.draws import DrawHandlers
 from bot.handlers.fallback import Fallbacks
 from bot.handlers.guards import Guards, Throttle
 from bot.handlers.language import GROUP as LANGUAGE_GROUP
-from bot.handlers.language import LanguageHandlers
+from bot.handlers.language import LanguageHandlers, LanguageMemory
 from bot.handlers.money import MoneyHandlers
 from bot.handlers.players import PlayerHandlers
 from bot.handlers.terms import TermsHandlers
@@ -101,11 +108,17 @@ class LotteryBot:
             .rate_limiter(ReplyFirstLimiter(broadcast_per_second=settings.messages_per_second))
             .build()
         )
-        application.add_handlers(LanguageHandlers(shipped()).handlers(), group=LANGUAGE_GROUP)
-        commands = [c.command for c in (*PLAYER_COMMANDS, *PAYMENT_TERMS_COMMANDS, *ADMIN_COMMANDS)]
+        languages = LanguageHandlers(shipped(), self.lottery, LanguageMemory())
+        application.add_handlers(languages.handlers(), group=LANGUAGE_GROUP)
+        menus = AdminMenus(settings.admin_ids, shipped(), payments_are_real=settings.payments_are_real)
+        # Only admins' private messages reach it, so no one else's update pays for a callback context.
+        admins = filters.User(user_id=settings.admin_ids, allow_empty=False) & filters.ChatType.PRIVATE
+        application.add_handler(MessageHandler(admins, menus.on_update), group=LANGUAGE_GROUP - 1)
+        commands = [*PLAYER_COMMAND_NAMES, *PAYMENT_TERMS_COMMAND_NAMES, *ADMIN_COMMAND_NAMES]
         application.add_handlers(Guards(throttle, commands=commands).by_group())
         groups = [PlayerHandlers, TicketHandlers, MoneyHandlers, TermsHandlers, AdminHandlers, DrawHandlers]
         regular = [h for group in groups for h in group(self.lottery, settings).handlers()]
+        regular += languages.choice_handlers()
         application.add_handlers([*regular, *Fallbacks().handlers()], group=0)
         application.add_error_handler(self._on_error)
         return application
@@ -116,7 +129,16 @@ class LotteryBot:
         await application.initialize()  # getMe: fails fast on a wrong token
         await self.lottery.migrate()
         await register_commands(
-            application.bot, self.settings.admin_ids, payments_are_real=self.settings.payments_are_real
+            application.bot,
+            self.settings.admin_ids,
+            shipped(),
+            payments_are_real=self.settings.payments_are_real,
+        )
+        await describe_bot(
+            application.bot,
+            shipped(),
+            description=self.settings.bot_description,
+            short_description=self.settings.bot_short_description,
         )
         job_queue = application.job_queue
         assert job_queue is not None, "python-telegram-bot needs its job-queue extra"
@@ -182,7 +204,7 @@ class LotteryBot:
                 (message.text or "")[:100] if message else None,
                 exc_info=error,
             )
-            text = APOLOGY
+            text = apology()
         try:
             await reply(update, text)
         except Exception:

@@ -28,6 +28,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ExtBot
 
 from bot import replies
+from bot.i18n import shipped, speaking
 from bot.mailer import Mailer, PermanentMailError
 from bot.pacing import ON_THE_WIRE, PROACTIVE
 from core.notifications import LEASE, Channel, Notice, Outcome, Result
@@ -125,6 +126,9 @@ class Delivery:
         if not notices:
             return 0
         self._on_the_wire = {}
+        # Written outside any update: in the language each recipient chose, else the one Telegram reported.
+        languages = await self._lottery.players.languages_of_notices([notice.id for notice in notices])
+        catalogues = shipped()
         sending: dict[asyncio.Task[Outcome], Notice] = {}
         for notice in notices:
             # The rate limiter sets this once the request leaves its waits (`bot.pacing.ON_THE_WIRE`).
@@ -132,7 +136,10 @@ class Delivery:
             wire = asyncio.Event()
             if notice.channel is not Channel.TELEGRAM:
                 wire.set()
-            task = asyncio.ensure_future(self._deliver(notice, wire))
+            chosen, reported = languages.get(notice.id, (None, None))
+            with speaking(catalogues.translator(reported, override=chosen)):
+                # The task copies the context now, so it renders in this recipient's language.
+                task = asyncio.ensure_future(self._deliver(notice, wire))
             sending[task], self._on_the_wire[task] = notice, wire
         unrecorded = set(sending)
         try:

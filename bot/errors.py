@@ -1,10 +1,12 @@
-"""The one place where the lottery's refusals become friendly replies."""
+"""The one place where the lottery's refusals become friendly replies, in the player's language."""
 
 from __future__ import annotations
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
-from bot import payment_texts
+from bot import formatting, payment_texts
+from bot.i18n import _, active, ngettext
 from bot.parsing import BadInput
 from core.errors import (
     BallotWithoutReceipt,
@@ -36,48 +38,81 @@ from core.errors import (
     UnexpectedCurrency,
 )
 
-APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again in a minute."
+
+def apology() -> str:
+    """For a failure of ours: the player did nothing wrong, and nothing changed."""
+    return _("Sorry, something went wrong on our side. Nothing was changed; please try again in a minute.")
+
+
+def _frozen(reason: str) -> str:
+    """Core says why an event's terms are frozen in a few fixed English phrases; say them in the player's."""
+    known = {
+        "ballots have been sold": _("ballots have been sold"),
+        "it is not open": _("it is not open any more"),
+        "it is closed": _("it is already drawn"),
+        "it is cancelled": _("it is cancelled"),
+    }
+    return known.get(reason, reason)
 
 
 def explain(error: LotteryError | BadInput, timezone: ZoneInfo) -> str:
     """A short reply saying what went wrong and what to do instead."""
+    t = active()
+
+    def day(value: dt.date) -> str:
+        return formatting.day(value, t)
+
+    def money(amount: int, currency: str) -> str:
+        return formatting.money(amount, currency, t)
+
     match error:
         case BadInput():
             return error.hint
         case NotRegistered():
-            return "You are not registered yet. Send /start first."
+            return _("You are not registered yet. Send /start first.")
         case InvalidQuantity():
-            return f"Choose between 1 and {error.maximum} ballots."
+            return ngettext(
+                "Choose between 1 and {maximum} ballot.",
+                "Choose between 1 and {maximum} ballots.",
+                error.maximum,
+            ).format(maximum=error.maximum)
+        case InvalidEmail() if error.reason:
+            return _(
+                "That does not look like an email address ({reason}). "
+                "Send exactly one: /email name@example.com"
+            ).format(reason=error.reason.rstrip("."))
         case InvalidEmail():
-            why = f" ({error.reason.rstrip('.')})" if error.reason else ""
-            return f"That does not look like an email address{why}. Send exactly one: /email name@example.com"
+            return _("That does not look like an email address. Send exactly one: /email name@example.com")
         case EventClosed():
-            reopens = error.reopens_at.astimezone(timezone)
-            return (
-                f"Today's lottery ({error.day.isoformat()}) is closed. "
-                f"The next one opens at {reopens:%Y-%m-%d %H:%M} ({timezone.key})."
+            return _("Today's lottery ({day}) is closed. The next one opens {when} ({timezone}).").format(
+                day=day(error.day),
+                when=formatting.moment(error.reopens_at, timezone, t),
+                timezone=timezone.key,
             )
         case NotJoined():
-            return "Join today's lottery first with /join."
+            return _("Join today's lottery first with /join.")
         case NotEnoughCredit():
-            return (
-                f"Not enough credit: that costs {error.needed} {error.currency} and you have "
-                f"{error.available} {error.currency}. Top up with /pay."
+            return _(
+                "Not enough credit: that costs {needed} and you have {available}. Top up with /pay."
+            ).format(
+                needed=money(error.needed, error.currency), available=money(error.available, error.currency)
             )
         case NoEventOnDate():
-            return f"There was no lottery on {error.day.isoformat()}."
+            return _("There was no lottery on {day}.").format(day=day(error.day))
         case EventAlreadyExists():
-            return f"There is already a lottery on {error.day.isoformat()}."
+            return _("There is already a lottery on {day}.").format(day=day(error.day))
         case EventNotEditable():
-            return f"The lottery of {error.day.isoformat()} cannot be changed: {error.reason}."
+            return _("The lottery of {day} cannot be changed: {reason}.").format(
+                day=day(error.day), reason=_frozen(error.reason)
+            )
         case InvalidEventDate():
-            return f"Pick a date from {error.earliest.isoformat()} on."
+            return _("Pick a date from {day} on.").format(day=day(error.earliest))
         case InvalidPrice():
-            return "A price is a whole number from 1 up."
+            return _("A price is a whole number from 1 up.")
         case InvalidTitle():
-            return f"A title has 1 to {error.maximum} characters."
+            return _("A title has 1 to {maximum} characters.").format(maximum=error.maximum)
         case PaymentNotRefundable():
-            return "That payment cannot be refunded (it was refunded already, or is not yours)."
+            return _("That payment cannot be refunded (it was refunded already, or is not yours).")
         case RefundPending():
             return payment_texts.refund_pending()
         case RefundsUnavailable():
@@ -89,25 +124,32 @@ def explain(error: LotteryError | BadInput, timezone: ZoneInfo) -> str:
         case ChargeUnknown():
             return payment_texts.charge_unknown(error)
         case PaymentFailed():
-            return f"The payment did not go through: {error.reason}. Nothing was charged."
+            return _("The payment did not go through: {reason}. Nothing was charged.").format(
+                reason=error.reason
+            )
         case NoSuchBallot():
-            return f"There is no ballot #{error.number} on {error.day.isoformat()}. See /mytickets."
+            return _("There is no ballot #{number} on {day}. See /mytickets.").format(
+                number=error.number, day=day(error.day)
+            )
         case NotYourBallot():
-            return f"Ballot #{error.number} is not yours: only its holder gets its proof."
+            return _("Ballot #{number} is not yours: only its holder gets its proof.").format(
+                number=error.number
+            )
         case BallotWithoutReceipt():
-            return f"Ballot #{error.number} was bought before receipts existed, so it has no proof."
+            return _("Ballot #{number} was bought before receipts existed, so it has no proof.").format(
+                number=error.number
+            )
         case OrderUnknown():
-            return "This invoice is not one of your orders. Send /pay N for a new one."
+            return _("This invoice is not one of your orders. Send /pay N for a new one.")
         case OrderChanged():
-            return "The price has changed since this invoice was made. Send /pay N for a new one."
+            return _("The price has changed since this invoice was made. Send /pay N for a new one.")
         case OrderDayDrawn():
-            return (
-                f"The lottery of {error.day.isoformat()} is already drawn. "
-                "Send /pay again for the next lottery."
+            return _("The lottery of {day} is already drawn. Send /pay again for the next lottery.").format(
+                day=day(error.day)
             )
         case UnexpectedCurrency():
-            return (
-                f"A payment in {error.currency} cannot be credited here. Nothing was credited; "
+            return _(
+                "A payment in {currency} cannot be credited here. Nothing was credited; "
                 "please contact the lottery's admins."
-            )
-    return "That did not work. See /help."
+            ).format(currency=error.currency)
+    return _("That did not work. See /help.")

@@ -9,6 +9,7 @@ the catalogue, which lets each language put the star on its own side.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -22,6 +23,8 @@ from core.currencies import TELEGRAM_CURRENCIES, minor_digits
 STARS = "XTR"
 
 
+# Replies write the same few amounts and days again and again; Babel takes ~10 µs an amount.
+@functools.lru_cache(maxsize=4096)
 def money(amount: int, currency: str, t: Translator) -> str:
     """`amount` in minor units: 250 EUR → €2.50 (en), 2,50 € (ru); 5 XTR → ⭐ 5 (en), 5 ⭐ (ru)."""
     if currency.upper() == STARS:
@@ -54,9 +57,12 @@ def payments(n: int, t: Translator) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def day(value: dt.date, t: Translator) -> str:
-    """A lottery day in full words (24 November 2026 / 24 ноября 2026 г.), never ambiguous like 01/05."""
-    return format_date(value, format="long", locale=t.locale)
+    """A lottery day in full words (November 24, 2026 / 24 ноября 2026), never ambiguous like 01/05."""
+    # The msgid is Babel's own name for the width ("long"); a catalogue may answer with a pattern:
+    # Russian drops Babel's "г.", which would end a sentence in a doubled full stop ("1 мая 2024 г..").
+    return format_date(value, format=t.pgettext("date format", "long"), locale=t.locale)
 
 
 def moment(instant: dt.datetime, timezone: ZoneInfo, t: Translator) -> str:
@@ -64,8 +70,9 @@ def moment(instant: dt.datetime, timezone: ZoneInfo, t: Translator) -> str:
     if instant.tzinfo is None:
         raise ValueError("moment() needs an aware datetime")
     local = instant.astimezone(timezone)
-    when = format_date(local, format="medium", locale=t.locale)
-    return f"{when} {format_datetime(local, 'HH:mm', locale=t.locale)}"
+    when = format_date(local, format=t.pgettext("date format", "medium"), locale=t.locale)
+    time = format_datetime(local, "HH:mm", locale=t.locale)
+    return t.pgettext("date and time", "{date} at {time}").format(date=when, time=time)
 
 
 def countdown(until: dt.datetime, now: dt.datetime, t: Translator) -> str:
@@ -84,13 +91,26 @@ def countdown(until: dt.datetime, now: dt.datetime, t: Translator) -> str:
 _BABEL_UNIT_SECONDS = (365 * 86_400, 30 * 86_400, 7 * 86_400, 86_400, 3_600, 60, 1)
 
 
-def ballot_ranges(numbers: Iterable[int]) -> str:
-    """#3–#5, #9 for 3, 4, 5, 9: a hundred ballots bought at once fit in one line."""
+def number(n: int, t: Translator | None = None) -> str:
+    """A ballot's number as the language marks it: #7, №7."""
+    return (t.pgettext("ballot number", "#{number}") if t else "#{number}").format(number=n)
+
+
+def ballot_ranges(numbers: Iterable[int], t: Translator | None = None) -> str:
+    """#3–#5, #9 for 3, 4, 5, 9: a hundred ballots fit in one line (two in a row stay #1, #2)."""
     ordered = sorted(set(numbers))
     runs: list[tuple[int, int]] = []
-    for number in ordered:
-        if runs and runs[-1][1] == number - 1:
-            runs[-1] = (runs[-1][0], number)
+    for n in ordered:
+        if runs and runs[-1][1] == n - 1:
+            runs[-1] = (runs[-1][0], n)
         else:
-            runs.append((number, number))
-    return ", ".join(f"#{first}" if first == last else f"#{first}–#{last}" for first, last in runs)
+            runs.append((n, n))
+    return ", ".join(_run(number(first, t), number(last, t), last - first) for first, last in runs)
+
+
+def _run(first: str, last: str, gap: int) -> str:
+    if gap == 0:
+        return first
+    if gap == 1:
+        return f"{first}, {last}"
+    return f"{first}–{last}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from bot.i18n import _
+
 MAX_ARGUMENT_LENGTH = 64
 _WHOLE_NUMBER = re.compile(r"^\+?\d{1,12}$")
 
@@ -22,10 +24,12 @@ def quantity(args: list[str], *, command: str, default: int = 1) -> int:
     if not args:
         return default
     if len(args) > 1:
-        raise BadInput(f"Give one number, e.g. /{command} 3")
+        raise BadInput(_("Give one number, e.g. /{command} 3").format(command=command))
     text = args[0]
     if not _WHOLE_NUMBER.match(text):
-        raise BadInput(f"“{shorten(text)}” is not a whole number. Try /{command} 3")
+        raise BadInput(
+            _("“{text}” is not a whole number. Try /{command} 3").format(text=shorten(text), command=command)
+        )
     return int(text)
 
 
@@ -36,31 +40,43 @@ def date(text: str) -> dt.date:
             raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise BadInput(f"“{shorten(text)}” is not a date. Write it as YYYY-MM-DD, e.g. 2024-05-01") from None
+        raise BadInput(
+            _("“{text}” is not a date. Write it as YYYY-MM-DD, e.g. 2024-05-01").format(text=shorten(text))
+        ) from None
 
 
 def optional_date(args: list[str], *, command: str) -> dt.date | None:
     if not args:
         return None
     if len(args) > 1:
-        raise BadInput(f"Give one date, e.g. /{command} 2024-05-01")
+        raise BadInput(_("Give one date, e.g. /{command} 2024-05-01").format(command=command))
     return date(args[0])
 
 
 def ballot_reference(args: list[str], *, command: str) -> tuple[dt.date | None, int]:
     """`N` (a ballot of today's lottery) or `DATE N`: which ballot a player asks about."""
     if not args or len(args) > 2:
-        raise BadInput(f"Give a ballot number, e.g. /{command} 2 (or /{command} 2024-05-01 2)")
+        raise BadInput(
+            _("Give a ballot number, e.g. /{command} 2 (or /{command} 2024-05-01 2)").format(command=command)
+        )
     day = date(args[0]) if len(args) == 2 else None
     text = args[-1].removeprefix("#")
     if not _WHOLE_NUMBER.match(text) or int(text) < 1:
-        raise BadInput(f"“{shorten(args[-1])}” is not a ballot number. Numbers start at 1, e.g. /{command} 2")
+        raise BadInput(
+            _("“{text}” is not a ballot number. Numbers start at 1, e.g. /{command} 2").format(
+                text=shorten(args[-1]), command=command
+            )
+        )
     return day, int(text)
 
 
 def price(text: str) -> int:
     if not _WHOLE_NUMBER.match(text) or int(text) < 1:
-        raise BadInput(f"“{shorten(text)}” is not a price. Give a whole number of the smallest unit, e.g. 5")
+        raise BadInput(
+            _("“{text}” is not a price. Give a whole number of the smallest unit, e.g. 5").format(
+                text=shorten(text)
+            )
+        )
     return int(text)
 
 

@@ -117,6 +117,11 @@ class Settings(BaseSettings):
             raise ValueError(f"must be 1 to {MAX_TERMS_LENGTH} characters (one Telegram message)")
         return value
 
+    # What Telegram shows before the first message (up to 512 characters) and on the bot's profile
+    # (up to 120); empty means the bot's own text, in each shipped language.
+    bot_description: str = Field(default="", max_length=512)
+    bot_short_description: str = Field(default="", max_length=120)
+
     @field_validator("heartbeat_file", mode="before")
     @classmethod
     def _no_heartbeat_when_empty(cls, value: object) -> object:

@@ -16,10 +16,11 @@ class PlayerAccounts:
         self._ctx = context
 
     async def register(
-        self, telegram_id: int, *, username: str | None, first_name: str | None
+        self, telegram_id: int, *, username: str | None, first_name: str | None, language: str | None = None
     ) -> tuple[Profile, bool]:
         """Register a player, or refresh the names of one we know; True when they are new.
 
+        `language` is what Telegram reports for them, kept for the notices sent outside any update.
         One transaction in one trip (storage.joining), which also reads the profile it returns.
         """
         now = self._ctx.clock.now()
@@ -31,9 +32,30 @@ class PlayerAccounts:
                 first_name=first_name,
                 day=self._ctx.today(now),
                 now=now,
+                language=language,
             )
         )
         return profile_of(telegram_id, found, self._ctx.rules.currency), created
+
+    async def languages(self, telegram_id: int) -> tuple[str | None, str | None] | None:
+        """(chosen with /language, last reported by Telegram), or None for someone not registered."""
+        async with self._ctx.db.snapshot() as uow:
+            return await uow.players.languages(telegram_id)
+
+    async def choose_language(self, telegram_id: int, language: str) -> None:
+        """Keep the player's choice; it wins over what Telegram reports, in replies, notices and emails."""
+        async with self._ctx.db.transaction() as uow:
+            if not await uow.players.set_languages(telegram_id, chosen=language):
+                raise NotRegistered(telegram_id)
+
+    async def report_language(self, telegram_id: int, language: str) -> None:
+        """Telegram reported another language for the player: their notices follow it (unless chosen)."""
+        async with self._ctx.db.transaction() as uow:
+            await uow.players.set_languages(telegram_id, reported=language)
+
+    async def languages_of_notices(self, notice_ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
+        async with self._ctx.db.snapshot() as uow:
+            return await uow.players.languages_of_notices(notice_ids)
 
     async def set_email(self, telegram_id: int, address: str) -> Profile:
         email = normalize_email(address)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.context import Context, event_row_info, player_of
-from core.errors import EventClosed, NotEnoughCredit, NotJoined, NotRegistered
+from core.errors import EventClosed, NotEnoughCredit, NotRegistered
 from core.results import EventStatus, JoinResult, PurchaseReceipt
 from storage import joining
 from storage.purchases import NotReserved, Unaffordable
@@ -47,9 +47,10 @@ class Tickets:
         day = rules.day_of(now)
         outcome = await self._ctx.db.buy_ballots(day=day, telegram_id=telegram_id, quantity=quantity, now=now)
         if isinstance(outcome, NotReserved):
-            # Find out which guard failed; if none did (the day's event was only just made, or joined,
-            # by a racing transaction), the purchase is tried once more.
-            await self._refuse_if_not_open(telegram_id, day, now)
+            # Find out which guard failed: a closed event is refused; a player who has not joined joins
+            # now (buying is joining), and the purchase is tried once more. This path costs the hot
+            # path nothing: only a player's first purchase of the day comes here.
+            await self._join_or_refuse(telegram_id, day, now, quantity)
             outcome = await self._ctx.db.buy_ballots(
                 day=day, telegram_id=telegram_id, quantity=quantity, now=now
             )
@@ -68,12 +69,15 @@ class Tickets:
             affordable=rules.affordable(outcome.balance, outcome.price),
         )
 
-    async def _refuse_if_not_open(self, telegram_id: int, day: dt.date, now: dt.datetime) -> None:
-        """Raise the error the player should see for the guard that stopped a purchase."""
+    async def _join_or_refuse(self, telegram_id: int, day: dt.date, now: dt.datetime, quantity: int) -> None:
+        """Raise the error the player should see for the guard that stopped a purchase, or join
+        the player to today's open event so that the purchase can go through. A purchase the
+        balance cannot cover joins nobody: a refused /buy must not make its player a participant."""
         async with self._ctx.db.transaction() as uow:
             player = await player_of(uow, telegram_id)
             event = await self._ctx.event_of(uow, day, now)
             if event.status != EventStatus.OPEN:
                 raise EventClosed(day, self._ctx.rules.end_of(day))
-            if not await uow.registrations.exists(event_id=event.id, player_id=player.id):
-                raise NotJoined(day)
+            if player.balance < event.price * quantity:
+                raise NotEnoughCredit(event.price * quantity, player.balance, event.currency)
+            await uow.registrations.add(event_id=event.id, player_id=player.id, now=now)

@@ -141,14 +141,25 @@ class Registrations:
         self._session = session
 
     async def add(self, *, event_id: int, player_id: int, now: dt.datetime) -> bool:
-        """Join the player to the event; True when they were not joined before."""
+        """Join the player to the event; True when they were not joined before.
+
+        The event's participant count is raised by the same transaction that adds the registration,
+        so it is never recounted (storage.joining does the same in its one-trip join)."""
         statement = insert_ignoring_conflicts(
             self._session,
             Registration,
             values={"event_id": event_id, "player_id": player_id, "joined_at": now},
             conflict_columns=["event_id", "player_id"],
         ).returning(Registration.player_id)
-        return (await self._session.execute(statement)).first() is not None
+        if (await self._session.execute(statement)).first() is None:
+            return False
+        await self._session.execute(
+            update(Event)
+            .where(Event.id == event_id)
+            .values(participant_count=Event.participant_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return True
 
     async def exists(self, *, event_id: int, player_id: int) -> bool:
         statement = select(Registration.player_id).where(

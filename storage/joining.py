@@ -41,8 +41,8 @@ class Unknown:
 JoinOutcome = Joined | Closed | Unknown
 
 _ADD_PLAYER = """
-INSERT INTO players (telegram_id, username, first_name, balance, created_at)
-VALUES (:telegram_id, :username, :first_name, 0, :now)
+INSERT INTO players (telegram_id, username, first_name, telegram_language, balance, created_at)
+VALUES (:telegram_id, :username, :first_name, :language, 0, :now)
 ON CONFLICT (telegram_id) DO NOTHING RETURNING id
 """
 _RENAME = "UPDATE players SET username = :username, first_name = :first_name WHERE id = :player_id"
@@ -69,10 +69,14 @@ async def register(
     first_name: str | None,
     day: dt.date,
     now: dt.datetime,
+    language: str | None = None,
 ) -> tuple[TodaysBallots, bool]:
-    """Add the player unless known (then refresh their names); their profile, and True when new."""
+    """Add the player unless known (then refresh their names); their profile, and True when new.
+    `language` is what Telegram reports for a new player, kept for notices sent outside any update."""
     names = {"username": username, "first_name": first_name}
-    added = await query.row(_ADD_PLAYER, {"telegram_id": telegram_id, "now": now, **names})
+    added = await query.row(
+        _ADD_PLAYER, {"telegram_id": telegram_id, "now": now, "language": language, **names}
+    )
     if added is None:
         known = await player(query, telegram_id)
         assert known is not None, "a player whose insert conflicted exists"

@@ -24,7 +24,13 @@ class Players:
         return await self._session.get(Player, player_id)
 
     async def add_if_missing(
-        self, *, telegram_id: int, username: str | None, first_name: str | None, now: dt.datetime
+        self,
+        *,
+        telegram_id: int,
+        username: str | None,
+        first_name: str | None,
+        now: dt.datetime,
+        language: str | None = None,
     ) -> bool:
         """Insert the player unless the telegram id is known; True when this call created them."""
         statement = insert_ignoring_conflicts(
@@ -34,6 +40,7 @@ class Players:
                 "telegram_id": telegram_id,
                 "username": username,
                 "first_name": first_name,
+                "telegram_language": language,
                 "balance": 0,
                 "created_at": now,
             },
@@ -45,6 +52,40 @@ class Players:
         await self._session.execute(
             update(Player).where(Player.id == player_id).values(username=username, first_name=first_name)
         )
+
+    async def languages(self, telegram_id: int) -> tuple[str | None, str | None] | None:
+        """(chosen, last reported by Telegram) for a registered player, else None."""
+        row = (
+            await self._session.execute(
+                select(Player.language, Player.telegram_language).where(Player.telegram_id == telegram_id)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def set_languages(
+        self, telegram_id: int, *, chosen: str | None = None, reported: str | None = None
+    ) -> bool:
+        """Store whichever is given; False when no such player is registered."""
+        values = {"language": chosen} if chosen is not None else {}
+        if reported is not None:
+            values["telegram_language"] = reported
+        result = await self._session.execute(
+            update(Player).where(Player.telegram_id == telegram_id).values(**values)
+        )
+        return int(getattr(result, "rowcount", 0)) > 0
+
+    async def languages_of_notices(
+        self, notice_ids: Sequence[int]
+    ) -> dict[int, tuple[str | None, str | None]]:
+        """(chosen, reported) of each notice's recipient: delivery writes in their language."""
+        if not notice_ids:
+            return {}
+        rows = await self._session.execute(
+            select(OutboxMessage.id, Player.language, Player.telegram_language)
+            .join(Player, Player.id == OutboxMessage.player_id)
+            .where(OutboxMessage.id.in_(list(notice_ids)))
+        )
+        return {row[0]: (row[1], row[2]) for row in rows}
 
     async def set_email(self, player_id: int, email: str | None) -> None:
         await self._session.execute(update(Player).where(Player.id == player_id).values(email=email))

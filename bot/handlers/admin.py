@@ -11,10 +11,24 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import parsing, replies
-from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
+from bot.handlers.base import (
+    PRIVATE_MESSAGE,
+    AnyHandler,
+    Context,
+    HandlerGroup,
+    arguments,
+    button_day,
+    drop_keyboard,
+    reply,
+    user_id,
+)
+from bot.i18n import _
+from core.results import EventStatus
 
 ADMIN_COMMANDS = ("close", "newevent", "editevent", "deleteevent", "cancelevent", "users", "stats", "outbox")
 REQUEUE = "outbox:requeue"
+CLOSE_PREFIX = "close:"
+CLOSE_NO = "no"
 
 
 class AdminHandlers(HandlerGroup):
@@ -34,15 +48,18 @@ class AdminHandlers(HandlerGroup):
             CommandHandler(name, callback, filters=admins) for name, callback in commands.items()
         ]
         requeue: AnyHandler = CallbackQueryHandler(self.requeue, pattern=f"^{REQUEUE}$")
-        return [*allowed, requeue, CommandHandler(list(ADMIN_COMMANDS), self.refuse)]
+        close: AnyHandler = CallbackQueryHandler(
+            self.close_pressed, pattern=rf"^{CLOSE_PREFIX}(\d{{4}}-\d{{2}}-\d{{2}}|{CLOSE_NO})$"
+        )
+        return [*allowed, requeue, close, CommandHandler(list(ADMIN_COMMANDS), self.refuse)]
 
     async def refuse(self, update: Update, context: Context) -> None:
-        await reply(update, replies.NOT_ADMIN)
+        await reply(update, replies.not_admin())
 
     async def outbox(self, update: Update, context: Context) -> None:
         overview = await self.lottery.notifications.overview()
         failed = overview.counts.failed
-        button = InlineKeyboardButton(f"Send the {failed} failed again", callback_data=REQUEUE)
+        button = InlineKeyboardButton(replies.requeue_button(failed), callback_data=REQUEUE)
         markup = InlineKeyboardMarkup([[button]]) if failed else None
         await reply(update, replies.outbox_overview(overview, timezone=self.settings.timezone), markup)
 
@@ -51,29 +68,69 @@ class AdminHandlers(HandlerGroup):
         query = update.callback_query
         assert query is not None
         if user_id(update) not in self.settings.admin_ids:
-            await query.answer(replies.NOT_ADMIN, show_alert=True)
+            await query.answer(replies.not_admin(), show_alert=True)
             return
         await query.answer()
         await query.edit_message_reply_markup(None)
         await reply(update, replies.requeued(await self.lottery.notifications.requeue_failed()))
 
     async def close(self, update: Update, context: Context) -> None:
+        """Ask first: a draw cannot be undone, and the menu sends /close with one tap."""
+        today = self.lottery.context.today()
+        listing = await self.lottery.events.overview(upcoming=0)
+        due = [e for e in listing if e.status is EventStatus.OPEN and e.day <= today]
+        if not due:
+            await reply(update, replies.draws([]))
+            return
+        yes, no = replies.close_buttons()
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(yes, callback_data=f"{CLOSE_PREFIX}{today.isoformat()}"),
+                    InlineKeyboardButton(no, callback_data=f"{CLOSE_PREFIX}{CLOSE_NO}"),
+                ]
+            ]
+        )
+        await reply(update, replies.close_question(due), keyboard)
+
+    async def close_pressed(self, update: Update, context: Context) -> None:
+        """The button carries the day it was asked on: yesterday's question closes nothing today."""
+        query = update.callback_query
+        assert query is not None
+        assert query.data is not None
+        if user_id(update) not in self.settings.admin_ids:
+            await query.answer(replies.not_admin(), show_alert=True)
+            return
+        choice = query.data.removeprefix(CLOSE_PREFIX)
+        if choice == CLOSE_NO:
+            await query.answer()
+            await query.edit_message_text(replies.close_cancelled())
+            return
+        asked_on = button_day(choice)
+        if asked_on != self.lottery.context.today():
+            await query.answer(
+                replies.expired_button(asked_on) if asked_on else replies.stale_button(), show_alert=True
+            )
+            await drop_keyboard(query)
+            return
+        await query.answer()
+        await drop_keyboard(query)
         await reply(update, replies.draws(await self.lottery.closing.close_open_events()))
 
     async def new_event(self, update: Update, context: Context) -> None:
         args = arguments(context)
         if not args:
-            raise parsing.BadInput("Usage: /newevent YYYY-MM-DD [PRICE] [TITLE]")
+            raise parsing.BadInput(_("Usage: /newevent YYYY-MM-DD [PRICE] [TITLE]"))
         day = parsing.date(args[0])
         rest = args[1:]
         price = parsing.price(rest.pop(0)) if rest and rest[0].isdigit() else None
         title = " ".join(rest) or None
         event = await self.lottery.events.create(day, price=price, title=title)
-        await reply(update, "Created: " + replies.event_line(event))
+        await reply(update, replies.event_created(event))
 
     async def edit_event(self, update: Update, context: Context) -> None:
         args = arguments(context)
-        usage = "Usage: /editevent YYYY-MM-DD price N, or /editevent YYYY-MM-DD title NEW TITLE"
+        usage = _("Usage: /editevent YYYY-MM-DD price N, or /editevent YYYY-MM-DD title NEW TITLE")
         if len(args) < 3 or args[1].lower() not in ("price", "title"):
             raise parsing.BadInput(usage)
         day = parsing.date(args[0])
@@ -83,16 +140,17 @@ class AdminHandlers(HandlerGroup):
             event = await self.lottery.events.edit(day, price=parsing.price(args[2]))
         else:
             event = await self.lottery.events.edit(day, title=" ".join(args[2:]))
-        await reply(update, "Updated: " + replies.event_line(event))
+        await reply(update, replies.event_updated(event))
 
     async def delete_event(self, update: Update, context: Context) -> None:
         day = self._one_date(context, "deleteevent")
         await self.lottery.events.delete(day)
-        await reply(update, f"Deleted the lottery of {day.isoformat()}.")
+        await reply(update, replies.event_deleted(day))
 
     async def cancel_event(self, update: Update, context: Context) -> None:
         day = self._one_date(context, "cancelevent")
-        await reply(update, replies.cancelled(await self.lottery.events.cancel(day)))
+        result = await self.lottery.events.cancel(day)
+        await reply(update, replies.cancelled(result, self.settings.currency))
 
     async def users(self, update: Update, context: Context) -> None:
         page_number = parsing.quantity(arguments(context), command="users")
@@ -100,7 +158,7 @@ class AdminHandlers(HandlerGroup):
         players, total = await self.lottery.players.page(
             offset=(page_number - 1) * page_size, limit=page_size
         )
-        await reply(update, replies.users(players, total, page_number))
+        await reply(update, replies.users(players, total, page_number, self.settings.currency))
 
     async def stats(self, update: Update, context: Context) -> None:
         await reply(update, replies.stats(await self.lottery.events.stats()))
@@ -109,5 +167,5 @@ class AdminHandlers(HandlerGroup):
     def _one_date(context: Context, command: str) -> dt.date:
         day = parsing.optional_date(arguments(context), command=command)
         if day is None:
-            raise parsing.BadInput(f"Usage: /{command} YYYY-MM-DD")
+            raise parsing.BadInput(_("Usage: /{command} YYYY-MM-DD").format(command=command))
         return day

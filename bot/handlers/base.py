@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Message, Update
+import datetime as dt
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, ContextTypes, filters
 
+from bot import replies
 from bot.replies import fit
 from bot.settings import Settings
 from core.service import LotteryService
@@ -52,8 +64,36 @@ def text_after_command(update: Update) -> str:
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
-    """Answer in the chat the update came from; a button press edits nothing, it gets a new message."""
+    """Answer in the chat the update came from; a button press edits nothing, it gets a new message.
+    In a group the answer quotes the message it answers, so everyone sees whom it is for."""
     chat = update.effective_chat
     if chat is None:
         return None
-    return await chat.send_message(fit(text), reply_markup=markup)
+    quoted = None
+    if chat.type != ChatType.PRIVATE and update.message is not None:
+        quoted = ReplyParameters(update.message.message_id, allow_sending_without_reply=True)
+    return await chat.send_message(fit(text), reply_markup=markup, reply_parameters=quoted)
+
+
+def button_day(text: str) -> dt.date | None:
+    """The day a button carries; None for one no calendar has (a forged or garbled button)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+async def drop_keyboard(query: CallbackQuery) -> None:
+    """Remove the buttons of a message that has been answered; already gone (a second tap from a
+    slow client) is fine."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as refused:
+        if "not modified" not in refused.message:
+            raise
+
+
+def private_chat_link(bot_username: str, command: str | None = None) -> InlineKeyboardMarkup:
+    """A button that opens a private chat with the bot; `/start <command>` takes the player on."""
+    url = f"https://t.me/{bot_username}" + (f"?start={command}" if command else "")
+    return InlineKeyboardMarkup([[InlineKeyboardButton(replies.private_chat_button(), url=url)]])

@@ -46,4 +46,4 @@ class DrawHandlers(HandlerGroup):
         )
 
     async def refuse(self, update: Update, context: Context) -> None:
-        await reply(update, replies.NOT_ADMIN)
+        await reply(update, replies.not_admin())

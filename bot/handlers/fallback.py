@@ -19,12 +19,12 @@ class Fallbacks:
         ]
 
     async def unknown_command(self, update: Update, context: Context) -> None:
-        await reply(update, replies.UNKNOWN_COMMAND)
+        await reply(update, replies.unknown_command())
 
     async def not_a_command(self, update: Update, context: Context) -> None:
-        await reply(update, replies.PLAIN_TEXT)
+        await reply(update, replies.plain_text())
 
     async def stale_button(self, update: Update, context: Context) -> None:
         query = update.callback_query
         assert query is not None
-        await query.answer(replies.STALE_BUTTON, show_alert=True)
+        await query.answer(replies.stale_button(), show_alert=True)

@@ -16,7 +16,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, TypeHandler, filters
 
 from bot import replies
-from bot.handlers.base import AnyHandler, Context, reply
+from bot.handlers.base import AnyHandler, Context, private_chat_link, reply
 
 READ_ONLY_COMMANDS = ("winner", "events", "help")
 
@@ -113,9 +113,9 @@ class Guards:
             return
         if warn:
             if update.callback_query:
-                await update.callback_query.answer(replies.SLOW_DOWN)
+                await update.callback_query.answer(replies.slow_down())
             else:
-                await reply(update, replies.SLOW_DOWN)
+                await reply(update, replies.slow_down())
         raise ApplicationHandlerStop
 
     async def ignore(self, update: Update, context: Context) -> None:
@@ -129,7 +129,8 @@ class Guards:
         if command in READ_ONLY_COMMANDS:
             return
         if command in self._commands:
-            await reply(update, replies.GROUP_ONLY_PRIVATE)
+            link = command if command == "buy" else None  # /start buy opens the buy picker
+            await reply(update, replies.group_only_private(), private_chat_link(context.bot.username, link))
         raise ApplicationHandlerStop
 
 

@@ -15,7 +15,7 @@ from telegram.ext import (
 )
 
 from bot import parsing, payment_texts, replies
-from bot.errors import APOLOGY, explain
+from bot.errors import apology, explain
 from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
 from bot.handlers.tickets import buy_buttons
 from bot.reconciling import alert_admins
@@ -61,7 +61,7 @@ def pay_picker() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(str(n), callback_data=f"{PAY_PREFIX}{n}") for n in PAY_CHOICES]
-            + [InlineKeyboardButton("other", callback_data=f"{PAY_PREFIX}{PAY_OTHER}")]
+            + [InlineKeyboardButton(replies.other_button(), callback_data=f"{PAY_PREFIX}{PAY_OTHER}")]
         ]
     )
 
@@ -155,7 +155,7 @@ class MoneyHandlers(HandlerGroup):
             await query.answer(ok=False, error_message=explain(refused, self.settings.timezone))
             return
         except Exception:
-            await query.answer(ok=False, error_message=APOLOGY)
+            await query.answer(ok=False, error_message=apology())
             raise
         try:
             await query.answer(ok=True)
@@ -282,7 +282,7 @@ class MoneyHandlers(HandlerGroup):
         assert query is not None
         assert query.data is not None
         if not self.is_admin(update):
-            await query.answer(replies.NOT_ADMIN, show_alert=True)
+            await query.answer(replies.not_admin(), show_alert=True)
             return
         await query.answer()
         target = query.data.removeprefix(ADMIN_REFUND_PREFIX)
@@ -302,4 +302,4 @@ class MoneyHandlers(HandlerGroup):
         await reply(update, payment_texts.reconciliation_report(report))
 
     async def refuse_non_admin(self, update: Update, context: Context) -> None:
-        await reply(update, replies.NOT_ADMIN)
+        await reply(update, replies.not_admin())

@@ -106,6 +106,18 @@ class BotHarness:
             self.api.send_text(user_id, text, **kwargs)
         return (await self.api.wait_for_message(kwargs.get("chat_id") or user_id, timeout=timeout))["text"]
 
+    async def close_now(self, user_id: int = ADMIN) -> str:
+        """/close, then the confirmation button: the draw's report (or the refusal) as the admin reads it."""
+        self.api.send_command(user_id, "/close")
+        question = await self.api.wait_for_message(user_id)
+        markup = question["reply_markup"]
+        if markup is None:
+            return question["text"]
+        yes = markup["inline_keyboard"][0][0]["callback_data"]
+        report = await self.press(user_id, yes, message_id=question["message_id"])
+        await self.api.wait_for_call("answerCallbackQuery")  # the press's own answer, not the test's
+        return report["text"]
+
     async def press(self, user_id: int, data: str, *, message_id: int) -> SentMessage:
         self.api.press_button(user_id, data, message_id=message_id)
         return await self.api.wait_for_message(user_id)

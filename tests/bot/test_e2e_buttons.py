@@ -23,7 +23,7 @@ async def test_after_paying_a_button_buys_ballots(harness: BotHarness, api: BotA
     assert ("Buy 1", "buy:1") in buttons(paid)
     assert ("Buy 3", "buy:3") in buttons(paid)
     bought = await harness.press(1, "buy:3", message_id=paid["message_id"])
-    assert "#1 to #3" in bought["text"] or "#1, #2, #3" in bought["text"]
+    assert "3 ballots for May 1, 2024: #1–#3." in bought["text"]
     assert buttons(bought) == []  # nothing left to buy with
     again = await harness.press(1, "buy:3", message_id=paid["message_id"])
     assert "Not enough credit" in again["text"]
@@ -67,7 +67,7 @@ async def test_a_refund_is_chosen_by_button_and_only_the_owner_can_take_it(
     assert "Refunded payment #1: ⭐ 20" in refunded["text"]
     twice = await harness.press(1, data, message_id=offer["message_id"])
     assert "cannot be refunded" in twice["text"]
-    assert "Credit: 0 XTR" in await harness.say(1, "/me")
+    assert "Credit: ⭐ 0" in await harness.say(1, "/me")
     assert "no payment that can be refunded" in await harness.say(1, "/refund")
 
 

@@ -27,7 +27,7 @@ async def test_smtp_down_then_up_delivers_the_winner_email_once(harness: BotHarn
     await harness.player_with_ballots(1, 1)
     await harness.say(1, "/email ann@example.com")
     smtp.stop()
-    await harness.say(ADMIN, "/close")
+    await harness.close_now()
     await harness.api.wait_for_message(1, lambda t: "You won" in t)
     assert harness.bot is not None
     for _ in range(3):  # a few failed rounds while the server is down
@@ -49,7 +49,7 @@ async def test_smtp_down_then_up_delivers_the_winner_email_once(harness: BotHarn
 async def test_a_429_from_telegram_is_retried(harness: BotHarness) -> None:
     await harness.player_with_ballots(1, 1)
     harness.api.fail_next("sendMessage", 429, retry_after=1)
-    await harness.say(ADMIN, "/close")
+    await harness.close_now()
     # The outbox, not the HTTP client, sits out the wait: the notice is due again a second later.
     async with asyncio.timeout(15):
         while not any("You won" in m["text"] for m in harness.api.sent_messages(1)):
@@ -67,7 +67,7 @@ async def test_a_winner_who_blocked_the_bot_still_gets_the_email(harness: BotHar
     await harness.player_with_ballots(1, 1)
     await harness.say(1, "/email ann@example.com")
     harness.api.block_user(1)
-    await harness.say(ADMIN, "/close")
+    await harness.close_now()
     [mail] = await smtp.wait_for_messages(1)
     assert "You won" in mail.subject
     assert not any("You won" in m["text"] for m in harness.api.sent_messages(1))
@@ -75,7 +75,7 @@ async def test_a_winner_who_blocked_the_bot_still_gets_the_email(harness: BotHar
 
 async def test_a_winner_without_email_still_gets_the_telegram_message(harness: BotHarness) -> None:
     await harness.player_with_ballots(1, 1)
-    await harness.say(ADMIN, "/close")
+    await harness.close_now()
     await harness.api.wait_for_message(1, lambda t: "You won" in t)
     assert harness.smtp is not None
     assert harness.smtp.messages == []
@@ -87,7 +87,7 @@ async def test_a_recipient_refused_with_451_is_retried_until_accepted_once(harne
     await harness.player_with_ballots(1, 1)
     await harness.say(1, "/email ann@example.com")
     smtp.reject_recipient_next(4)  # greylisting: "451 4.3.0 try later" at RCPT TO, four times
-    await harness.say(ADMIN, "/close")
+    await harness.close_now()
     await harness.api.wait_for_message(1, lambda t: "You won" in t)
     assert harness.bot is not None
     for _ in range(6):
@@ -111,7 +111,7 @@ async def test_a_recipient_refused_with_550_is_given_up_at_once(harness: BotHarn
     await harness.player_with_ballots(1, 1)
     await harness.say(1, "/email ann@example.com")
     smtp.reject_recipient_next(1, "550 5.1.1 No such user")
-    await harness.say(ADMIN, "/close")
+    await harness.close_now()
     await harness.api.wait_for_message(1, lambda t: "You won" in t)
     async with asyncio.timeout(10):
         while await harness.lottery.notifications.pending():  # noqa: ASYNC110 - polling the database
@@ -125,7 +125,7 @@ async def test_smtp_down_for_three_hours_then_up_delivers_the_winner_email_once(
     await harness.player_with_ballots(1, 1)
     await harness.say(1, "/email ann@example.com")
     smtp.stop()
-    await harness.say(ADMIN, "/close")
+    await harness.close_now()
     await harness.api.wait_for_message(1, lambda t: "You won" in t)
     assert harness.bot is not None
     for _ in range(18):  # three hours of failed rounds, one every ten minutes
@@ -176,7 +176,7 @@ async def test_a_poisoned_outbox_row_is_set_aside_and_the_rest_delivered(harness
             player_id=None,
             now=START,
         )
-    await harness.say(ADMIN, "/close")
+    await harness.close_now()
     for player in (1, 2):
         await harness.api.wait_for_message(player, lambda t: "You won" in t or "Not yours" in t)
     async with asyncio.timeout(10):

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.e2e
 async def test_only_admins_can_close(harness: BotHarness) -> None:
     await harness.player_with_ballots(1, 1)
     assert "for the lottery's admins" in await harness.say(1, "/close")
-    assert "has not been drawn yet" in await harness.say(1, "/winner 2024-05-01")
-    assert "ballot #1 of 1 wins" in await harness.say(ADMIN, "/close")
+    assert "will be drawn in 12 hours" in await harness.say(1, "/winner 2024-05-01")
+    assert "the only ballot, #1, wins" in await harness.close_now()
 
 
 async def test_the_midnight_job_draws_when_the_clock_passes_midnight(harness: BotHarness) -> None:
@@ -29,8 +29,8 @@ async def test_the_midnight_job_draws_when_the_clock_passes_midnight(harness: Bo
     await harness.api.assert_no_message(1, wait=0.5)
 
     harness.advance(dt.timedelta(minutes=1))  # 00:00 on 2024-05-02
-    winner = await harness.api.wait_for_message(1, lambda t: "2024-05-01" in t)
-    other = await harness.api.wait_for_message(2, lambda t: "2024-05-01" in t)
+    winner = await harness.api.wait_for_message(1, lambda t: "May 1, 2024" in t)
+    other = await harness.api.wait_for_message(2, lambda t: "May 1, 2024" in t)
     assert ("You won" in winner["text"]) != ("You won" in other["text"])
     assert "the winning ballot is #" in await harness.say(3, "/winner 2024-05-01")
     # The next day's lottery is open at once.
@@ -84,10 +84,10 @@ async def test_a_bot_down_at_midnight_draws_when_it_comes_back(harness: BotHarne
     harness.advance(dt.timedelta(days=2))  # down across two midnights
     await harness.start()
     won = await harness.api.wait_for_message(1, lambda t: "You won" in t)
-    assert "2024-05-01" in won["text"]
+    assert "May 1, 2024" in won["text"]
     # Nobody needed a lottery on the day the bot was down, so none was made.
-    assert "no lottery on 2024-05-02" in await harness.say(1, "/winner 2024-05-02")
-    assert "not been drawn yet" in await harness.say(1, "/winner 2024-05-03")
+    assert "no lottery on May 2, 2024" in await harness.say(1, "/winner 2024-05-02")
+    assert "will be drawn in 12 hours" in await harness.say(1, "/winner 2024-05-03")
 
 
 async def test_a_restart_keeps_players_credit_and_ballots(harness: BotHarness) -> None:
@@ -95,7 +95,7 @@ async def test_a_restart_keeps_players_credit_and_ballots(harness: BotHarness) -
     await harness.say(1, "/pay 1")
     await harness.restart()
     profile = await harness.say(1, "/me")
-    assert "Credit: 10 XTR" in profile
+    assert "Credit: ⭐ 10" in profile
     assert "#1, #2" in profile
     assert "#3" in await harness.say(1, "/buy 1")
 

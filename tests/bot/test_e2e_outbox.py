@@ -16,7 +16,7 @@ async def test_an_admin_sees_a_failed_notice_and_sends_it_again(harness: BotHarn
     api = harness.api
     await harness.player_with_ballots(1, 1)
     api.block_user(1)
-    await harness.say(ADMIN, "/close")
+    await harness.close_now()
     async with asyncio.timeout(10):
         while (await harness.lottery.notifications.counts()).failed < 1:  # noqa: ASYNC110
             await asyncio.sleep(0.02)
@@ -27,7 +27,7 @@ async def test_an_admin_sees_a_failed_notice_and_sends_it_again(harness: BotHarn
     assert "winner by telegram" in overview
     assert "blocked" in overview  # Telegram's own words for the 403 are shown
     [(label, data)] = buttons(api.sent_messages(ADMIN)[-1])
-    assert label == "Send the 1 failed again"
+    assert label == "Send the 1 failed notice again"
 
     # Only an admin's press counts, even on a forwarded message.
     api.press_button(2, data, message_id=api.sent_messages(ADMIN)[-1]["message_id"])

@@ -15,7 +15,7 @@ from bot.pacing import GROUP_TIME_PERIOD, PROACTIVE, ReplyFirstLimiter
 from core.clock import FixedClock
 from storage.models import Event, OutboxMessage
 from tests.bot.conftest import NOON
-from tests.bot.harness import ADMIN, BotHarness
+from tests.bot.harness import BotHarness
 from tests.support.bot_api import BotApiEmulator
 
 pytestmark = pytest.mark.e2e
@@ -52,7 +52,7 @@ async def test_results_are_paced_at_the_broadcast_rate(slow_broadcast: BotHarnes
     api = slow_broadcast.api
     for player in PLAYERS:
         await slow_broadcast.player_with_ballots(player, 1)
-    await slow_broadcast.say(ADMIN, "/close")
+    await slow_broadcast.close_now()
     loop = asyncio.get_running_loop()
     replies_before = {player: len(api.sent_messages(player)) for player in PLAYERS}
     first_seen: dict[int, float] = {}

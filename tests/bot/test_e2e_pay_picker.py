@@ -21,7 +21,7 @@ async def test_bare_pay_shows_a_picker_and_charges_nothing(harness: BotHarness, 
     api.send_command(1, "/pay")
     picker = await api.wait_for_message(1)
     assert "Nothing is charged" in picker["text"]
-    assert buttons(picker) == [("1", "pay:1"), ("5", "pay:5"), ("10", "pay:10"), ("other", "pay:other")]
+    assert buttons(picker) == [("1", "pay:1"), ("5", "pay:5"), ("10", "pay:10"), ("other…", "pay:other")]
     assert "Not enough credit" in await harness.say(1, "/buy 1")
 
     other = await harness.press(1, "pay:other", message_id=picker["message_id"])

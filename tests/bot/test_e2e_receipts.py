@@ -24,7 +24,7 @@ async def test_a_buyer_sees_receipts_and_checks_a_proof_with_the_verifier(harnes
     assert len(set(receipts.values())) == 3
 
     answer = await harness.say(1, "/proof 2")
-    assert "Ballot #2 of 2024-05-01 is one of 3 ballots." in answer
+    assert "Ballot #2 of May 1, 2024 is one of 3 ballots." in answer
     assert f"Receipt: {receipts['2']}" in answer
     [command] = [line for line in answer.splitlines() if line.startswith("python -m core.verify proof ")]
     [checked] = await finish(await start_module("core.verify", *shlex.split(command)[3:], env=clean_env()))
@@ -49,9 +49,9 @@ async def test_proofs_are_for_holders_and_bad_input_changes_nothing(harness: Bot
         ("/proof", "Give a ballot number, e.g. /proof 2"),
         ("/proof abc", "“abc” is not a ballot number. Numbers start at 1"),
         ("/proof 0", "“0” is not a ballot number"),
-        ("/proof 99", "There is no ballot #99 on 2024-05-01. See /mytickets."),
+        ("/proof 99", "There is no ballot #99 on May 1, 2024. See /mytickets."),
         ("/proof 2024-13-01 1", "is not a date"),
-        ("/proof 2024-04-01 1", "There is no ballot #1 on 2024-04-01"),
+        ("/proof 2024-04-01 1", "There is no ballot #1 on April 1, 2024"),
         ("/proof 1 2 3", "Give a ballot number"),
     ]:
         answer = await harness.say(1, text)
@@ -59,5 +59,5 @@ async def test_proofs_are_for_holders_and_bad_input_changes_nothing(harness: Bot
         assert len(answer) < 300, text
 
     assert (await harness.say(1, "/me"), await harness.say(1, "/mytickets")) == before
-    assert "Ballot #3 of 2024-05-01 is one of 3 ballots." in await harness.say(2, "/proof 3")
-    assert "Ballot #2 of 2024-05-01" in await harness.say(1, "/proof 2024-05-01 #2")
+    assert "Ballot #3 of May 1, 2024 is one of 3 ballots." in await harness.say(2, "/proof 3")
+    assert "Ballot #2 of May 1, 2024" in await harness.say(1, "/proof 2024-05-01 #2")

@@ -60,7 +60,7 @@ async def test_a_business_message_runs_no_command_while_the_same_private_message
 ) -> None:
     await harness.say(1, "/start")
     before = await harness.say(1, "/me")
-    assert "0 XTR" in before
+    assert "⭐ 0" in before
 
     for number, text in enumerate(("/pay 1", "/email eve@example.com", "/frobnicate", "hello"), 1):
         harness.api.send_update(business_message(1, text, message_id=10_000 + number))
@@ -70,8 +70,8 @@ async def test_a_business_message_runs_no_command_while_the_same_private_message
     assert not [c for c in harness.api.calls_of("sendMessage") if "business_connection_id" in c]
     assert not harness.api.pending_updates
 
-    assert "10 XTR" in await harness.say(1, "/pay 1")
-    assert "10 XTR" in await harness.say(1, "/me")
+    assert "⭐ 10" in await harness.say(1, "/pay 1")
+    assert "⭐ 10" in await harness.say(1, "/me")
 
 
 async def test_no_regular_handler_accepts_a_business_message(harness: BotHarness) -> None:

@@ -36,7 +36,7 @@ async def test_a_payment_unlike_its_order_is_booked_as_paid_and_flagged(
     await player(stars, 1)
     sent = await invoice(stars, 1, 3)
     answer = await pay(api, 1, sent["payload"], 20, "stxODD")
-    assert "Payment received: 20 XTR" in answer["text"]
+    assert "Payment received: ⭐ 20" in answer["text"]
     assert await balance(stars, 1) == 20  # never more than was paid
     alert = await api.wait_for_message(ADMIN, lambda text: "stxODD" in text)
     assert "not what its order asked" in alert["text"]

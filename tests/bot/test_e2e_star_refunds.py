@@ -89,7 +89,7 @@ async def test_a_spent_payment_is_refused_plainly(stars: BotHarness, api: BotApi
     await player(stars, 1)
     await paid(stars, 1, 2, "stxSPENT")
     listed = await refund_list(stars, 1)
-    assert buttons(listed) == [("#1: ⭐ 20, paid May 1, 2024 14:00", "refund:1")]
+    assert buttons(listed) == [("#1: ⭐ 20, paid May 1, 2024 at 14:00", "refund:1")]
     assert "#1" in await stars.say(1, "/buy 1")
     nothing = await refund_list(stars, 1)
     assert "spent" in nothing["text"]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.handlers.guards import Throttle
 from core.clock import FixedClock
 from storage.models import Payment
-from tests.bot.harness import ADMIN, BotHarness
+from tests.bot.harness import BotHarness
 from tests.bot.test_e2e_pay_picker import buttons
 from tests.support.bot_api import BotApiEmulator, SentMessage
 
@@ -73,8 +73,8 @@ async def test_invoice_pre_checkout_payment_then_a_ballot(stars: BotHarness, api
     assert await balance(stars, 1) == 0
 
     paid = await pay(api, 1, sent["payload"], 30, "stxONE")
-    assert "Payment received: 30 XTR" in paid["text"]
-    assert "enough for 3 ballot(s)" in paid["text"]
+    assert "Payment received: ⭐ 30" in paid["text"]
+    assert "enough for 3 ballots" in paid["text"]
     assert ("Buy 1", "buy:1") in buttons(paid)
     assert ("Buy 3", "buy:3") in buttons(paid)
     assert "#1" in await stars.say(1, "/buy 1")
@@ -124,7 +124,7 @@ async def test_a_pre_checkout_after_the_draw_points_to_the_next_lottery(
 ) -> None:
     await player(stars, 1)
     sent = await invoice(stars, 1, 1)
-    await stars.say(ADMIN, "/close")
+    await stars.close_now()
     answer = await pre_checkout(api, 1, sent["payload"], 10)
     assert answer["ok"] is False
     assert "Send /pay again for the next lottery" in answer["error_message"]
@@ -137,7 +137,7 @@ async def test_a_payment_landing_after_the_close_is_kept_as_credit(
     await player(stars, 1)
     sent = await invoice(stars, 1, 2)
     assert (await pre_checkout(api, 1, sent["payload"], 20))["ok"] is True
-    await stars.say(ADMIN, "/close")
+    await stars.close_now()
 
     paid = await pay(api, 1, sent["payload"], 20, "stxLATE")
     assert "counts for the next lottery" in paid["text"]
@@ -150,7 +150,7 @@ async def test_a_payment_landing_after_the_close_is_kept_as_credit(
     api.send_command(1, "/buy 2")
     bought = await api.wait_for_message(1, lambda text: "You bought" in text)
     assert "#1" in bought["text"]
-    assert "2024-05-02" in bought["text"]
+    assert "May 2, 2024" in bought["text"]
 
 
 async def test_a_short_payment_credits_only_what_was_paid(stars: BotHarness, api: BotApiEmulator) -> None:
@@ -158,7 +158,7 @@ async def test_a_short_payment_credits_only_what_was_paid(stars: BotHarness, api
     sent = await invoice(stars, 1, 3)
     assert (await pre_checkout(api, 1, sent["payload"], 30))["ok"] is True
     paid = await pay(api, 1, sent["payload"], 20, "stxSHORT")
-    assert "Payment received: 20 XTR" in paid["text"]
+    assert "Payment received: ⭐ 20" in paid["text"]
     assert await balance(stars, 1) == 20
     assert "Not enough credit" in await stars.say(1, "/buy 3")
 
@@ -171,7 +171,7 @@ async def test_a_restart_between_pre_checkout_and_payment_loses_nothing(
     assert (await pre_checkout(api, 1, sent["payload"], 10))["ok"] is True
     await stars.restart()
     paid = await pay(api, 1, sent["payload"], 10, "stxRESTART")
-    assert "Payment received: 10 XTR" in paid["text"]
+    assert "Payment received: ⭐ 10" in paid["text"]
     assert "#1" in await stars.say(1, "/buy 1")
 
 
@@ -210,7 +210,7 @@ async def test_payments_are_never_throttled(
         sent = await invoice(harness, 1, 1)
         assert "Easy there" in await harness.say(1, "/me")
         assert (await pre_checkout(api, 1, sent["payload"], 10))["ok"] is True
-        assert "Payment received: 10 XTR" in (await pay(api, 1, sent["payload"], 10, "stxBUSY"))["text"]
+        assert "Payment received: ⭐ 10" in (await pay(api, 1, sent["payload"], 10, "stxBUSY"))["text"]
         assert await balance(harness, 1) == 10
     finally:
         await harness.stop()

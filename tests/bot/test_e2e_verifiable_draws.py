@@ -77,7 +77,7 @@ async def test_frozen_then_drawn_and_every_view_agrees_and_the_export_verifies(
     await harness.player_with_ballots(1, 3)
     await harness.player_with_ballots(2, 2)
 
-    closed = await harness.say(ADMIN, "/close")
+    closed = await harness.close_now()
     match = re.search(r"5 ballots frozen; drawn from drand round (\d+) when it comes", closed)
     assert match, closed
     round_r = match.group(1)
@@ -100,7 +100,7 @@ async def test_frozen_then_drawn_and_every_view_agrees_and_the_export_verifies(
     harness.advance(dt.timedelta(seconds=45))
     await asyncio.sleep(0.5)  # several ticks of the draw job
     assert f"waiting for drand round {round_r}" in await harness.say(3, f"/winner {DAY}")
-    assert DAY in await harness.say(4, "/events")
+    assert "May 1, 2024: closed, waiting for the draw" in await harness.say(4, "/events")
     await harness.api.assert_no_message(1, wait=0.3)
 
     for mirror in mirrors:
@@ -156,7 +156,7 @@ async def test_a_restart_between_freeze_and_draw_draws_once_and_announces_once(
 ) -> None:
     harness, _mirrors = drand_harness
     await harness.player_with_ballots(1, 2)
-    assert "frozen; drawn from drand round" in await harness.say(ADMIN, "/close")
+    assert "frozen; drawn from drand round" in await harness.close_now()
     await harness.api.wait_for_message(1, lambda t: "are frozen" in t)
     await harness.stop()
     harness.advance(dt.timedelta(minutes=5))  # down past round R

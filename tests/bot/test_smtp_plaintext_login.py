@@ -10,7 +10,7 @@ import pytest
 
 from bot.settings import ConfigurationError, SmtpSecurity, load_settings
 from core.clock import FixedClock
-from tests.bot.harness import ADMIN, TOKEN, BotHarness
+from tests.bot.harness import TOKEN, BotHarness
 from tests.support.bot_api import BotApiEmulator
 from tests.support.processes import clean_env, start_module
 from tests.support.smtp import SmtpServer
@@ -129,7 +129,7 @@ async def test_an_allowed_plaintext_login_authenticates_and_mails_the_one_stored
         try:
             await harness.player_with_ballots(1, 1)
             assert "Saved" in await harness.say(1, "/email Ann@Example.COM")
-            await harness.say(ADMIN, "/close")
+            await harness.close_now()
             [mail] = await smtp.wait_for_messages(1)
         finally:
             await harness.stop()

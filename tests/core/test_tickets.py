@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from core.clock import FixedClock
-from core.errors import EventClosed, InvalidQuantity, NotEnoughCredit, NotJoined, NotRegistered
+from core.errors import EventClosed, InvalidQuantity, NotEnoughCredit, NotRegistered
 from core.service import LotteryService
 from tests.core.players import joined_player, player
 
@@ -45,12 +45,24 @@ async def test_no_ballot_without_payment(service: LotteryService) -> None:
     assert (await service.players.profile(ann)).today_ballots == ()
 
 
-async def test_buying_needs_joining_first(service: LotteryService) -> None:
+async def test_buying_joins_todays_lottery(service: LotteryService) -> None:
     ann = await player(service, 1)
     await service.wallet.pay(ann, 1)
-    with pytest.raises(NotJoined):
+    assert (await service.events.today()).participants == 0
+    receipt = await service.tickets.buy(ann, 1)
+    assert receipt.numbers == range(1, 2)
+    assert (await service.events.today()).participants == 1
+    assert (await service.players.profile(ann)).balance == 0
+    assert not (await service.tickets.join(ann)).newly_joined
+
+
+async def test_a_purchase_the_credit_cannot_cover_joins_nobody(service: LotteryService) -> None:
+    ann = await player(service, 1)
+    with pytest.raises(NotEnoughCredit) as refused:
         await service.tickets.buy(ann, 1)
-    assert (await service.players.profile(ann)).balance == 10
+    assert (refused.value.needed, refused.value.available) == (10, 0)
+    today = await service.events.today()
+    assert (today.ballot_count, today.participants) == (0, 0)
 
 
 async def test_unknown_player_cannot_buy_or_pay(service: LotteryService) -> None:

@@ -102,6 +102,8 @@ class SentMessage(TypedDict):
     text: str
     reply_markup: JSONDict | None
     parse_mode: str | None
+    # The message this one quotes (``reply_parameters.message_id``), as a group reply shows it.
+    reply_to: int | None
 
 
 class ApiError(Exception):
@@ -314,6 +316,19 @@ def _validate_invoice(params: JSONDict) -> None:
         raise ApiError(400, "Bad Request: PAYMENT_PROVIDER_INVALID")
 
 
+def _set_text(store: dict[str, str], params: JSONDict, field: str, limit: int) -> bool:
+    """Telegram's limits for descriptions; an empty text removes the one for that language."""
+    text = str(params.get(field) or "")
+    if len(text) > limit:
+        raise ApiError(400, f"Bad Request: {field.replace('_', ' ')} is too long")
+    language = str(params.get("language_code") or "")
+    if text:
+        store[language] = text
+    else:
+        store.pop(language, None)
+    return True
+
+
 def scope_key(scope: Mapping[str, Any] | None = None, language_code: str = "") -> str:
     """The key ``BotApiEmulator.commands_by_scope`` uses: the scope's canonical JSON."""
     key = json.dumps(dict(scope or {"type": "default"}), sort_keys=True)
@@ -339,6 +354,14 @@ class BotApiEmulator:
         }
         self.calls: list[tuple[str, JSONDict]] = []
         self.commands_by_scope: dict[str, list[JSONDict]] = {}
+        # setMyDescription / setMyShortDescription, by language code ("" for everyone else).
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
+        # Telegram sends a user's language with everything they do: a button press or a payment
+        # carries the language their last message had.
+        self.user_languages: dict[int, str] = {}
+        # Every message users sent, so a test can check which one a reply quotes.
+        self.user_messages: list[JSONDict] = []
         self.menu_buttons: dict[ChatId | None, JSONDict] = {}
         self.star_transactions: list[JSONDict] = []
         self.refunded_charges: set[str] = set()
@@ -381,6 +404,8 @@ class BotApiEmulator:
                 "deleteWebhook": self._delete_webhook,
                 "getWebhookInfo": self._get_webhook_info,
                 "setMyCommands": self._set_my_commands,
+                "setMyDescription": self._set_my_description,
+                "setMyShortDescription": self._set_my_short_description,
                 "getMyCommands": self._get_my_commands,
                 "deleteMyCommands": self._delete_my_commands,
                 "setChatMenuButton": self._set_chat_menu_button,
@@ -559,7 +584,7 @@ class BotApiEmulator:
             _command_entities(text),
             chat_type=chat_type,
             chat_id=chat_id,
-            user=_user(user_id, first_name, username, language_code),
+            user=_user(user_id, first_name, username, self._language(user_id, language_code)),
         )
 
     def send_text(
@@ -580,8 +605,14 @@ class BotApiEmulator:
             [],
             chat_type=chat_type,
             chat_id=chat_id,
-            user=_user(user_id, first_name, username, language_code),
+            user=_user(user_id, first_name, username, self._language(user_id, language_code)),
         )
+
+    def _language(self, user_id: int, language_code: str | None) -> str | None:
+        """The language given now, remembered for the user's later presses and payments."""
+        if language_code is not None:
+            self.user_languages[user_id] = language_code
+        return self.user_languages.get(user_id)
 
     def press_button(
         self,
@@ -599,7 +630,7 @@ class BotApiEmulator:
         ``answered_callback_queries``.
         """
         update_id = next(self._update_ids)
-        user = _user(user_id, first_name, username, None)
+        user = _user(user_id, first_name, username, self.user_languages.get(user_id))
         target_chat = user_id if chat_id is None else chat_id
         query: JSONDict = {
             "id": str(update_id),
@@ -625,7 +656,7 @@ class BotApiEmulator:
         update_id = next(self._update_ids)
         query: JSONDict = {
             "id": str(update_id),
-            "from": _user(user_id, first_name, username, None),
+            "from": _user(user_id, first_name, username, self.user_languages.get(user_id)),
             "currency": currency,
             "total_amount": total_amount,
             "invoice_payload": payload,
@@ -653,7 +684,7 @@ class BotApiEmulator:
         """
         update_id = next(self._update_ids)
         charge_id = charge_id or f"stxTEST{update_id}"
-        user = _user(user_id, first_name, username, None)
+        user = _user(user_id, first_name, username, self.user_languages.get(user_id))
         payment = {
             "currency": currency,
             "total_amount": total_amount,
@@ -712,6 +743,7 @@ class BotApiEmulator:
         if entities:
             extra["entities"] = entities
         message = self._user_message(user, _chat_for(user, chat_type, chat_id), extra=extra)
+        self.user_messages.append(message)
         return self.send_update({"message": message})
 
     def _user_message(self, user: JSONDict, chat: JSONDict, *, extra: JSONDict) -> JSONDict:
@@ -907,6 +939,12 @@ class BotApiEmulator:
         self.commands_by_scope[key] = commands
         return True
 
+    def _set_my_description(self, params: JSONDict) -> bool:
+        return _set_text(self.descriptions, params, "description", 512)
+
+    def _set_my_short_description(self, params: JSONDict) -> bool:
+        return _set_text(self.short_descriptions, params, "short_description", 120)
+
     def _get_my_commands(self, params: JSONDict) -> list[JSONDict]:
         return self.commands(params.get("scope"), params.get("language_code") or "")
 
@@ -952,6 +990,7 @@ class BotApiEmulator:
                 text=caption,
                 reply_markup=None,
                 parse_mode=params.get("parse_mode"),
+                reply_to=None,
             )
         )
         return message
@@ -993,6 +1032,11 @@ class BotApiEmulator:
         self._bot_messages[(chat_id, message["message_id"])] = message
         return copy.deepcopy(message)
 
+    def bot_message(self, chat_id: ChatId, message_id: int) -> JSONDict | None:
+        """The bot's message as it stands now (after any edits), or None if it was deleted or never sent."""
+        message = self._bot_messages.get((chat_id, message_id))
+        return copy.deepcopy(message) if message is not None else None
+
     def _find_bot_message(self, params: JSONDict) -> JSONDict:
         key = (_require_chat_id(params), int(params.get("message_id") or 0))
         message = self._bot_messages.get(key)
@@ -1023,6 +1067,7 @@ class BotApiEmulator:
                 text=message["text"],
                 reply_markup=params.get("reply_markup"),
                 parse_mode=params.get("parse_mode"),
+                reply_to=(params.get("reply_parameters") or {}).get("message_id"),
             )
         )
 
