@@ -1,9 +1,11 @@
 """Telegram's side of Stars refunds and books, for the Stars gateway in core.
 
-Telegram failing for a moment (5xx, 429, a dropped connection) is retried a few times. A timeout is
-different: Telegram may have refunded already, so a retry is still safe (it then answers
-CHARGE_ALREADY_REFUNDED, which counts as done), but if every try times out the outcome is unknown
-and the payment stays "refunding" until reconciliation reads Telegram's books.
+Telegram failing for a moment (5xx, 429, a dropped connection, a timeout) is retried a few times; a
+retry is safe, since a charge refunded already is answered CHARGE_ALREADY_REFUNDED, which counts as
+done. Only a request that never reached Telegram (the connection was refused, or no connection was
+free) or a 429 surely changed nothing. Any other failure may have come after Telegram refunded (a
+gateway's 502 behind a finished refund, an answer lost on the way back): if no try settles it, the
+outcome is unknown and the payment stays "refunding" until reconciliation reads Telegram's books.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
+import httpx
 from telegram import Bot, StarTransaction, TransactionPartnerUser
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from core.errors import PaymentFailed, ProviderUnavailable
 from core.gateway import ProviderTransaction, RefundOutcomeUnknown
@@ -33,7 +36,7 @@ class TelegramStars:
         self._backoff = backoff
 
     async def refund_star_payment(self, *, user_id: int, charge_id: str) -> None:
-        timed_out = False
+        maybe_done = False
         for attempt in range(1, self._attempts + 1):
             pause = self._backoff * attempt
             try:
@@ -49,13 +52,12 @@ class TelegramStars:
                 if seconds > LONGEST_PAUSE:
                     break
                 pause = max(pause, seconds)
-            except TimedOut:
-                timed_out = True
-            except NetworkError as failed:  # 5xx and dropped connections
+            except NetworkError as failed:  # timeouts, 5xx, refused and dropped connections
                 log.warning("refundStarPayment failed (try %d): %s", attempt, failed)
+                maybe_done = maybe_done or not never_sent(failed)
             if attempt < self._attempts:
                 await asyncio.sleep(pause)
-        if timed_out:
+        if maybe_done:
             raise RefundOutcomeUnknown(charge_id)
         raise ProviderUnavailable("refund")
 
@@ -68,6 +70,11 @@ class TelegramStars:
         except (NetworkError, RetryAfter) as failed:
             raise ProviderUnavailable("transactions") from failed
         return [_transaction(t) for t in page.transactions]
+
+
+def never_sent(error: NetworkError) -> bool:
+    """True only when the request surely never reached Telegram: PTB keeps httpx's error as the cause."""
+    return isinstance(error.__cause__, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def _transaction(transaction: StarTransaction) -> ProviderTransaction:

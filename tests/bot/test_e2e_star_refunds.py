@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import socket
 from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
+from telegram import Bot
 
+from bot.telegram_stars import TelegramStars
 from core.clock import FixedClock
+from core.errors import ProviderUnavailable
+from core.reconciliation import REFUND_SETTLES_AFTER
 from storage.models import Payment
-from tests.bot.harness import BotHarness
+from tests.bot.harness import ADMIN, BotHarness
 from tests.bot.test_e2e_pay_picker import buttons
 from tests.bot.test_e2e_stars import balance, invoice, pay, player, pre_checkout
 from tests.support.bot_api import BotApiEmulator, SentMessage
@@ -117,18 +123,69 @@ async def test_telegram_failing_for_a_moment_is_retried(stars: BotHarness, api: 
     assert await balance(stars, 1) == 0
 
 
-async def test_telegram_down_changes_nothing(stars: BotHarness, api: BotApiEmulator) -> None:
+async def test_telegram_unreachable_changes_nothing(api: BotApiEmulator) -> None:
+    """A refused connection never reached Telegram: the refund surely did not happen."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    bot = Bot(api.token, base_url=f"http://127.0.0.1:{port}/bot")
+    with pytest.raises(ProviderUnavailable):
+        await TelegramStars(bot, backoff=0.01).refund_star_payment(user_id=1, charge_id="stxDOWN")
+    await bot.shutdown()
+
+
+async def test_telegram_failing_after_the_refund_was_made_is_not_undone(
+    stars: BotHarness, api: BotApiEmulator, bot_clock: FixedClock
+) -> None:
+    """Telegram refunds, then every answer comes back a 502: the bot cannot know, so the credit
+    stays set aside (never given back to spend: that would pay twice) until Telegram's books say."""
+    await player(stars, 1)
+    await paid(stars, 1, 1, "stxAMBIG")
+    api.fail_after_doing("refundStarPayment", 502)
+    api.fail_next("refundStarPayment", 502, times=2)
+    listed = await refund_list(stars, 1)
+    api.press_button(1, "refund:1", message_id=listed["message_id"])
+    answer = await api.wait_for_message(1)
+    assert "not confirmed" in answer["text"]
+    assert "stxAMBIG" in api.refunded_charges
+    assert len(api.calls_of("refundStarPayment")) == 3
+    assert await status(stars, "stxAMBIG") == "refunding"
+    assert await balance(stars, 1) == 0
+    bot_clock.advance(REFUND_SETTLES_AFTER + dt.timedelta(seconds=1))
+    assert "Pending refunds confirmed: #1" in await stars.say(ADMIN, "/reconcile")
+    assert await status(stars, "stxAMBIG") == "refunded"
+    assert await balance(stars, 1) == 0
+
+
+async def test_a_retry_after_a_502_finds_the_refund_made(stars: BotHarness, api: BotApiEmulator) -> None:
+    await player(stars, 1)
+    await paid(stars, 1, 1, "stxDONE")
+    api.fail_after_doing("refundStarPayment", 502)
+    listed = await refund_list(stars, 1)
+    api.press_button(1, "refund:1", message_id=listed["message_id"])
+    await api.wait_for_message(1, lambda text: "Refunded payment #1" in text)
+    assert len(api.calls_of("refundStarPayment")) == 2  # the second answered CHARGE_ALREADY_REFUNDED
+    assert await status(stars, "stxDONE") == "refunded"
+    assert await balance(stars, 1) == 0
+
+
+async def test_telegram_down_then_reconciliation_gives_the_credit_back(
+    stars: BotHarness, api: BotApiEmulator, bot_clock: FixedClock
+) -> None:
+    """5xx on every try, and Telegram did nothing: set aside first, then given back by its books."""
     await player(stars, 1)
     await paid(stars, 1, 1, "stxDOWN")
     api.fail_next("refundStarPayment", 500, times=3)
     listed = await refund_list(stars, 1)
     api.press_button(1, "refund:1", message_id=listed["message_id"])
-    answer = await api.wait_for_message(1, lambda text: "not answering" in text)
-    assert "Nothing was changed" in answer["text"]
-    assert await balance(stars, 1) == 10
-    assert await status(stars, "stxDOWN") == "credited"
+    await api.wait_for_message(1, lambda text: "not confirmed" in text)
     assert "stxDOWN" not in api.refunded_charges
-    assert buttons(await refund_list(stars, 1)) != []  # still refundable
+    assert await balance(stars, 1) == 0
+    bot_clock.advance(REFUND_SETTLES_AFTER + dt.timedelta(seconds=1))
+    assert "credit given back: #1" in await stars.say(ADMIN, "/reconcile")
+    assert await status(stars, "stxDOWN") == "credited"
+    assert await balance(stars, 1) == 10
+    assert buttons(await refund_list(stars, 1)) != []  # refundable again
 
 
 async def test_already_refunded_counts_as_done(stars: BotHarness, api: BotApiEmulator) -> None:

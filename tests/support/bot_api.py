@@ -347,6 +347,7 @@ class BotApiEmulator:
         self.pre_checkout_answer_seconds = PRE_CHECKOUT_ANSWER_SECONDS
         self._pre_checkout_opened_at: dict[str, float] = {}
         self._lost_responses: dict[str, deque[float]] = {}
+        self._failures_after_work: dict[str, deque[ApiError]] = {}
 
         self._signal = _Signal()
         self._runner: web.AppRunner | None = None
@@ -456,7 +457,9 @@ class BotApiEmulator:
         delay = self._delays.get(key)
         if delay:
             await asyncio.sleep(delay)
-        self._raise_injected_failure(key)
+        after_work = self._failures_after_work.get(key)
+        if not after_work:
+            self._raise_injected_failure(key)
         self._raise_if_blocked(params)
         handler = self._methods.get(key)
         if handler is None:
@@ -465,6 +468,8 @@ class BotApiEmulator:
         if asyncio.iscoroutine(result):
             result = await result
         self._signal.notify()
+        if after_work:
+            raise after_work.popleft()
         await self._lose_response_if_scripted(key)
         return result
 
@@ -504,6 +509,13 @@ class BotApiEmulator:
         error = ApiError(status, description, parameters)
         queue = self._failures.setdefault(method.lower(), deque())
         queue.append(_InjectedFailure(remaining=times, error=error))
+
+    def fail_after_doing(self, method: str, status: int, *, description: str | None = None) -> None:
+        """Do the next call of ``method``, then answer it with an error, as a gateway in front of
+        Telegram does when its backend finished but the answer did not come back (a 502 after the
+        refund was made). This call comes before any queued by ``fail_next``."""
+        error = ApiError(status, description or _default_description(status, None))
+        self._failures_after_work.setdefault(method.lower(), deque()).append(error)
 
     def block_user(self, chat_id: ChatId) -> None:
         """Every call aimed at ``chat_id`` answers 403 until ``unblock_user``."""
