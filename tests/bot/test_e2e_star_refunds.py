@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
+from bot.handlers.guards import Throttle
 from bot.telegram_stars import TelegramStars
 from core.clock import FixedClock
 from core.errors import ProviderUnavailable
@@ -211,3 +212,25 @@ async def test_a_timed_out_refund_stays_set_aside(stars: BotHarness, api: BotApi
     assert await status(stars, "stxLOST") == "refunding"
     assert await balance(stars, 1) == 0
     assert "Not enough credit" in await stars.say(1, "/buy 1")
+
+
+async def test_a_refund_notice_is_booked_even_when_the_player_is_slowed_down(
+    api: BotApiEmulator, database_url: str, bot_clock: FixedClock
+) -> None:
+    """Telegram's refunded_payment is no command: the flood guard lets it through like a payment."""
+    harness = BotHarness(
+        api, None, database_url, bot_clock, throttle=Throttle(rate=0.0001, burst=4), payment_provider="stars"
+    )
+    await harness.start()
+    try:
+        await player(harness, 1)
+        await paid(harness, 1, 1, "stxSUP")
+        await harness.say(1, "/me")
+        assert "Easy there" in await harness.say(1, "/me")  # the bucket is empty now
+        api.refund_outside_the_bot("stxSUP")
+        api.send_refunded_payment(1, charge_id="stxSUP")
+        await api.wait_for_message(1, lambda text: "Telegram refunded your payment" in text)
+        assert await status(harness, "stxSUP") == "refunded"
+        assert await balance(harness, 1) == 0
+    finally:
+        await harness.stop()
