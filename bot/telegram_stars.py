@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 
 import httpx
-from telegram import Bot, StarTransaction, TransactionPartnerUser
+from telegram import Bot, StarTransaction, TransactionPartner, TransactionPartnerUser
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from core.errors import PaymentFailed, ProviderUnavailable
@@ -24,6 +24,8 @@ from core.gateway import ProviderTransaction, RefundOutcomeUnknown
 log = logging.getLogger(__name__)
 
 ALREADY_REFUNDED = "CHARGE_ALREADY_REFUNDED"
+# TransactionPartnerUser.transaction_type of a payment through an invoice (Bot API 9.0).
+INVOICE_PAYMENT = "invoice_payment"
 # A 429 asking for a longer pause than this is not waited out: the player is told to try later.
 LONGEST_PAUSE = 5.0
 
@@ -78,14 +80,27 @@ def never_sent(error: NetworkError) -> bool:
 
 
 def _transaction(transaction: StarTransaction) -> ProviderTransaction:
-    """A payment has the payer as `source`; its refund, the same id with the payer as `receiver`."""
-    partner = transaction.source or transaction.receiver
-    user = partner if isinstance(partner, TransactionPartnerUser) else None
+    """A payment has the payer as `source`; its refund, the same id with the payer as `receiver`.
+
+    Only an invoice's payment and refund are the lottery's. Everything else in the bot's books (a
+    withdrawal to Fragment, Telegram Ads, paid media, gifts, a failed withdrawal coming back) is
+    counted and left alone: none of it is a player's credit.
+    """
+    incoming = _invoice_user(transaction.source)
+    outgoing = _invoice_user(transaction.receiver)
+    user = incoming or outgoing
     return ProviderTransaction(
         charge_id=transaction.id,
         amount=transaction.amount,
         at=transaction.date,
         telegram_id=user.user.id if user is not None else None,
         payload=(user.invoice_payload or "") if user is not None else "",
-        refund=transaction.source is None and transaction.receiver is not None,
+        refund=incoming is None and outgoing is not None,
+        other=user is None,
     )
+
+
+def _invoice_user(partner: TransactionPartner | None) -> TransactionPartnerUser | None:
+    if isinstance(partner, TransactionPartnerUser) and partner.transaction_type == INVOICE_PAYMENT:
+        return partner
+    return None

@@ -39,6 +39,8 @@ class Reconciliation:
         paid: dict[str, ProviderTransaction] = {}
         refunded: set[str] = set()
         for transaction in listed:
+            if transaction.other:
+                continue
             if transaction.refund:
                 refunded.add(transaction.charge_id)
             else:

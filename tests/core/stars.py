@@ -22,6 +22,10 @@ class FakeStars:
     def paid(self, charge_id: str, telegram_id: int, amount: int, payload: str = "") -> None:
         self.books.append(ProviderTransaction(charge_id, amount, AT, telegram_id, payload, refund=False))
 
+    def withdrew(self, transaction_id: str, amount: int) -> None:
+        """The owner's withdrawal to Fragment: in the books, but no player's payment."""
+        self.books.append(ProviderTransaction(transaction_id, amount, AT, None, "", refund=True, other=True))
+
     def refunded(self, charge_id: str) -> bool:
         return any(t.charge_id == charge_id and t.refund for t in self.books)
 

@@ -159,3 +159,18 @@ async def test_a_payment_from_someone_who_is_no_player_is_kept_as_an_orphan(
 async def test_the_dummy_provider_has_nothing_to_reconcile(service: LotteryService) -> None:
     with pytest.raises(RefundsUnavailable):
         await service.reconciliation.run()
+
+
+async def test_the_owners_withdrawals_are_counted_and_left_alone(
+    stars: LotteryService, telegram: FakeStars, db: Database
+) -> None:
+    ann = await joined_player(stars, 1)
+    await paid(stars, telegram, ann, 20, "c1")
+    telegram.withdrew("withdrawal-1", 1000)
+    for _ in range(2):
+        report = await stars.reconciliation.run()
+        assert report.transactions == 2
+        assert report.mismatches == ()
+        assert not report.changed
+    assert await balance(stars, ann) == 20
+    await assert_books_balance(db)

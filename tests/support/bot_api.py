@@ -691,6 +691,53 @@ class BotApiEmulator:
         self.refunded_charges.add(charge_id)
         self.star_transactions.append(_refund_transaction(charge_id, self._charges[charge_id]))
 
+    def withdraw_stars(
+        self, amount: int, *, state: Literal["pending", "succeeded", "failed"] = "succeeded"
+    ) -> str:
+        """The owner withdraws Stars to Fragment: an outgoing transaction whose receiver is Fragment,
+        with no user at all. A failed withdrawal's Stars come back as an incoming one from Fragment."""
+        transaction_id = f"withdrawal{next(self._update_ids)}"
+        withdrawal: JSONDict = {"type": state}
+        if state == "succeeded":
+            withdrawal |= {"date": _now(), "url": f"https://fragment.com/withdrawal/{transaction_id}"}
+        self.star_transactions.append(
+            {
+                "id": transaction_id,
+                "amount": amount,
+                "date": _now(),
+                "receiver": {"type": "fragment", "withdrawal_state": withdrawal},
+            }
+        )
+        if state == "failed":
+            back = {"type": "fragment"}
+            self.star_transactions.append(
+                {"id": f"{transaction_id}back", "amount": amount, "date": _now(), "source": back}
+            )
+        return transaction_id
+
+    def pay_telegram_ads(self, amount: int) -> str:
+        """Stars spent on Telegram Ads: outgoing, to a partner that is no user."""
+        transaction_id = f"ads{next(self._update_ids)}"
+        self.star_transactions.append(
+            {"id": transaction_id, "amount": amount, "date": _now(), "receiver": {"type": "telegram_ads"}}
+        )
+        return transaction_id
+
+    def user_transaction(
+        self, user_id: int, *, transaction_type: str, amount: int, incoming: bool, first_name: str = "Test"
+    ) -> str:
+        """A transaction with a user that is no invoice (``transaction_type`` "paid_media_payment",
+        "gift_purchase", "premium_purchase", "business_account_transfer"): in the books, never ours."""
+        transaction_id = f"{transaction_type}{next(self._update_ids)}"
+        partner = {
+            "type": "user",
+            "transaction_type": transaction_type,
+            "user": _user(user_id, first_name, None, None),
+        }
+        side = "source" if incoming else "receiver"
+        self.star_transactions.append({"id": transaction_id, "amount": amount, "date": _now(), side: partner})
+        return transaction_id
+
     def charge_without_update(
         self, user_id: int, *, payload: str, total_amount: int, charge_id: str, first_name: str = "Test"
     ) -> None:
