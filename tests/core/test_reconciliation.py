@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import update
 
 from core.clock import FixedClock
 from core.errors import PaymentOrphaned, RefundPending, RefundsUnavailable
@@ -14,6 +15,7 @@ from core.results import MismatchKind
 from core.rules import LotteryRules
 from core.service import LotteryService
 from storage import Database
+from storage.models import Payment
 from tests.core.players import joined_player, player
 from tests.core.stars import FakeStars
 from tests.core.test_star_refunds import balance, paid, status
@@ -172,5 +174,26 @@ async def test_the_owners_withdrawals_are_counted_and_left_alone(
         assert report.transactions == 2
         assert report.mismatches == ()
         assert not report.changed
+    assert await balance(stars, ann) == 20
+    await assert_books_balance(db)
+
+
+async def test_a_refund_claimed_before_its_time_was_kept_is_settled(
+    stars: LotteryService, telegram: FakeStars, db: Database, clock: FixedClock
+) -> None:
+    """A payment left "refunding" with no claim time (the code before migration 0006) counts as old."""
+    ann = await joined_player(stars, 1)
+    payment = await paid(stars, telegram, ann, 20, "c1")
+    telegram.script = ["timeout-undone"]
+    with pytest.raises(RefundPending):
+        await stars.wallet.refund(ann, payment)
+    async with db.transaction() as uow:
+        await uow.session.execute(
+            update(Payment).where(Payment.id == payment).values(refund_requested_at=None)
+        )
+    report = await stars.reconciliation.run()
+    assert report.restored == (payment,)
+    assert report.still_pending == 0
+    assert await status(db, payment) == "credited"
     assert await balance(stars, ann) == 20
     await assert_books_balance(db)
