@@ -240,6 +240,14 @@ def checkout_not_answered() -> str:
     )
 
 
+def checkout_answer_unknown() -> str:
+    return _(
+        "Telegram may not have received the bot's answer to your payment. If it did, the payment "
+        "goes through and you get a confirmation here. If no confirmation comes within a few minutes, "
+        "nothing was charged: pay the invoice again."
+    )
+
+
 def default_paysupport() -> str:
     return _(
         "Help with a payment: contact the people who run this lottery (see the bot's description). "
