@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 
 from bot.formatting import moment, money
 from bot.i18n import _, active, ngettext
-from core.errors import ChargeUnknown, PaymentOrphaned, PaymentSpent, ProviderUnavailable
+from core.errors import (
+    ChargeUnknown,
+    PaymentOrphaned,
+    PaymentSpent,
+    ProviderRefused,
+    ProviderUnavailable,
+)
 from core.results import (
     ChargeSummary,
     Mismatch,
@@ -75,6 +81,14 @@ def refunds_unavailable() -> str:
 def provider_unavailable(error: ProviderUnavailable) -> str:
     return _(
         "Telegram's payment service is not answering right now. Nothing was changed; please try again later."
+    )
+
+
+def provider_refused(error: ProviderRefused) -> str:
+    """Telegram's own words are logged, not shown: they name the bot's fault, not the player's."""
+    return _(
+        "Telegram refused to make the invoice, so nothing was charged. This needs the lottery's "
+        "admins; please tell them with /paysupport."
     )
 
 

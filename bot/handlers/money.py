@@ -21,7 +21,13 @@ from bot.handlers.tickets import buy_buttons
 from bot.reconciling import alert_admins
 from bot.telegram_stars import never_sent
 from core.currencies import STARS
-from core.errors import LotteryError, PaymentOrphaned, ProviderUnavailable, RefundsUnavailable
+from core.errors import (
+    LotteryError,
+    PaymentOrphaned,
+    ProviderRefused,
+    ProviderUnavailable,
+    RefundsUnavailable,
+)
 from core.results import RefundReport
 
 log = logging.getLogger(__name__)
@@ -131,6 +137,9 @@ class MoneyHandlers(HandlerGroup):
                 prices=[LabeledPrice(replies.invoice_title(invoice), invoice.total)],
                 provider_token=token if invoice.currency != STARS else None,
             )
+        except BadRequest as refused:  # the request itself is wrong (a token, a limit): retrying won't help
+            log.error("Telegram refused the invoice: %s", refused.message)
+            raise ProviderRefused("invoice", refused.message) from refused
         except NetworkError as failed:  # 5xx, timeouts: the stored order alone moves no money
             raise ProviderUnavailable("invoice") from failed
 

@@ -123,6 +123,23 @@ async def test_telegram_failing_on_the_invoice_changes_nothing(
     assert await balance(stars, 1) == 0
 
 
+async def test_telegram_refusing_the_invoice_is_not_called_unavailable(
+    stars: BotHarness, api: BotApiEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 400 is the bot's own mistake (a bad provider token): no retry helps, so the player is not
+    told to try later, Telegram's words go to the log at error level, and nothing changes."""
+    await player(stars, 1)
+    api.fail_next("sendInvoice", 400, description="Bad Request: PAYMENT_PROVIDER_INVALID")
+    answer = await stars.say(1, "/pay 1")
+    assert "Telegram refused to make the invoice" in answer
+    assert "nothing was charged" in answer
+    assert "not answering" not in answer
+    assert "PAYMENT_PROVIDER_INVALID" not in answer
+    logged = [r.getMessage().upper() for r in caplog.records if r.levelname == "ERROR"]
+    assert any("PAYMENT_PROVIDER_INVALID" in message for message in logged)
+    assert await balance(stars, 1) == 0
+
+
 async def test_telegram_refusing_the_pre_checkout_answer_is_explained(
     stars: BotHarness, api: BotApiEmulator
 ) -> None:
