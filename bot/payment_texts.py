@@ -86,6 +86,11 @@ def provider_unavailable(error: ProviderUnavailable) -> str:
 
 def provider_refused(error: ProviderRefused) -> str:
     """Telegram's own words are logged, not shown: they name the bot's fault, not the player's."""
+    if error.action == "refund":
+        return _(
+            "Telegram refused this refund, so nothing was refunded and the credit is unchanged. "
+            "This needs the lottery's admins; please tell them with /paysupport."
+        )
     return _(
         "Telegram refused to make the invoice, so nothing was charged. This needs the lottery's "
         "admins; please tell them with /paysupport."

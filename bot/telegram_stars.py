@@ -18,7 +18,7 @@ import httpx
 from telegram import Bot, StarTransaction, TransactionPartner, TransactionPartnerUser
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
-from core.errors import PaymentFailed, ProviderUnavailable
+from core.errors import ProviderRefused, ProviderUnavailable
 from core.gateway import ProviderTransaction, RefundOutcomeUnknown
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,8 @@ class TelegramStars:
             except BadRequest as refused:
                 if ALREADY_REFUNDED in refused.message.upper():
                     return
-                raise PaymentFailed(refused.message) from refused
+                log.error("Telegram refused to refund %s: %s", charge_id, refused.message)
+                raise ProviderRefused("refund", refused.message) from refused
             except RetryAfter as busy:
                 wait = busy.retry_after
                 seconds = wait if isinstance(wait, int | float) else wait.total_seconds()

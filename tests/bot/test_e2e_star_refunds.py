@@ -189,6 +189,39 @@ async def test_telegram_down_then_reconciliation_gives_the_credit_back(
     assert buttons(await refund_list(stars, 1)) != []  # refundable again
 
 
+async def test_telegram_refusing_a_refund_is_told_plainly(
+    stars: BotHarness, api: BotApiEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 400 other than "refunded already": the credit comes back, the player reads a translated
+    reply naming no Telegram jargon, and Telegram's words go to the log."""
+    await player(stars, 1)
+    await paid(stars, 1, 1, "stxREF")
+    api.fail_next("refundStarPayment", 400, description="Bad Request: CHARGE_ID_INVALID")
+    listed = await refund_list(stars, 1)
+    api.press_button(1, "refund:1", message_id=listed["message_id"])
+    answer = (await api.wait_for_message(1))["text"]
+    assert "Telegram refused this refund, so nothing was refunded" in answer
+    assert "charge_id_invalid" not in answer.lower()
+    assert "Nothing was charged" not in answer
+    logged = [r.getMessage().upper() for r in caplog.records if r.levelname == "ERROR"]
+    assert any("CHARGE_ID_INVALID" in message for message in logged)
+    assert await status(stars, "stxREF") == "credited"
+    assert await balance(stars, 1) == 10
+    assert len(api.calls_of("refundStarPayment")) == 1  # a refusal is not retried
+
+
+async def test_a_refused_refund_is_told_in_russian(stars: BotHarness, api: BotApiEmulator) -> None:
+    await stars.say(1, "/start", first_name="P1", language_code="ru")
+    await stars.say(1, "/join", language_code="ru")
+    await paid(stars, 1, 1, "stxRU")
+    api.fail_next("refundStarPayment", 400, description="Bad Request: CHARGE_ID_INVALID")
+    api.send_command(1, "/refund", language_code="ru")
+    listed = await api.wait_for_message(1)
+    api.press_button(1, "refund:1", message_id=listed["message_id"], language_code="ru")
+    answer = (await api.wait_for_message(1))["text"]
+    assert "Telegram отказал в возврате" in answer
+
+
 async def test_already_refunded_counts_as_done(stars: BotHarness, api: BotApiEmulator) -> None:
     """Refunded by Telegram already (a lost answer, support, another process): the refund is booked."""
     await player(stars, 1)

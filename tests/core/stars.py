@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from core.errors import PaymentFailed, ProviderUnavailable
+from core.errors import ProviderRefused, ProviderUnavailable
 from core.gateway import ProviderTransaction, RefundOutcomeUnknown
 
 AT = dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC)
@@ -35,7 +35,7 @@ class FakeStars:
         if step == "down":
             raise ProviderUnavailable("refund")
         if step == "refuse":
-            raise PaymentFailed("CHARGE_ID_INVALID")
+            raise ProviderRefused("refund", "CHARGE_ID_INVALID")
         if step == "timeout-undone":
             raise RefundOutcomeUnknown(charge_id)
         payment = next(t for t in self.books if t.charge_id == charge_id and not t.refund)

@@ -598,6 +598,7 @@ class BotApiEmulator:
         chat_id: ChatId | None = None,
         username: str | None = None,
         first_name: str = "Test",
+        language_code: str | None = None,
     ) -> int:
         """A callback query for a button on the bot's message ``message_id``.
 
@@ -605,7 +606,7 @@ class BotApiEmulator:
         ``answered_callback_queries``.
         """
         update_id = next(self._update_ids)
-        user = _user(user_id, first_name, username, None)
+        user = _user(user_id, first_name, username, language_code)
         target_chat = user_id if chat_id is None else chat_id
         query: JSONDict = {
             "id": str(update_id),
