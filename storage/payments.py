@@ -97,6 +97,10 @@ class Payments:
         )
         return result.all()
 
+    async def last_id(self) -> int:
+        """The newest payment's id, 0 with none: a mark that later payments are above."""
+        return int((await self._session.execute(select(func.coalesce(func.max(Payment.id), 0)))).scalar_one())
+
     async def known_charge_ids(self, charge_ids: Sequence[str]) -> set[str]:
         """Which of these charges are on record, as payments or as orphans."""
         if not charge_ids:

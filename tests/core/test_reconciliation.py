@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 from sqlalchemy import update
 
 from core.clock import FixedClock
 from core.errors import PaymentOrphaned, RefundPending, RefundsUnavailable
-from core.gateway import TRANSACTIONS_PER_PAGE, StarsGateway
+from core.gateway import TRANSACTIONS_PER_PAGE, ProviderTransaction, StarsGateway
 from core.reconciliation import REFUND_SETTLES_AFTER
 from core.results import MismatchKind
 from core.rules import LotteryRules
@@ -196,4 +197,62 @@ async def test_a_refund_claimed_before_its_time_was_kept_is_settled(
     assert report.still_pending == 0
     assert await status(db, payment) == "credited"
     assert await balance(stars, ann) == 20
+    await assert_books_balance(db)
+
+
+class PaidDuringTheRead(FakeStars):
+    """Telegram's list is read, and right then a payment arrives and is booked by its update."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.during_read: Callable[[], Awaitable[None]] | None = None
+
+    async def star_transactions(self, *, offset: int, limit: int) -> Sequence[ProviderTransaction]:
+        page = await super().star_transactions(offset=offset, limit=limit)
+        if self.during_read is not None:
+            arrive, self.during_read = self.during_read, None
+            await arrive()
+        return page
+
+
+async def test_a_payment_booked_while_the_list_is_read_is_no_mismatch(
+    db: Database, rules: LotteryRules, clock: FixedClock
+) -> None:
+    telegram = PaidDuringTheRead()
+    stars = LotteryService(db, rules=rules, clock=clock, gateway=StarsGateway(telegram))
+    ann = await joined_player(stars, 1)
+    await paid(stars, telegram, ann, 10, "before")
+
+    async def arrive() -> None:
+        await paid(stars, telegram, ann, 20, "during")
+
+    telegram.during_read = arrive
+    report = await stars.reconciliation.run()
+    assert report.transactions == 1
+    assert report.mismatches == ()
+    assert report.booked == ()
+    again = await stars.reconciliation.run()
+    assert again.transactions == 2
+    assert again.mismatches == ()
+    assert await balance(stars, ann) == 30
+
+
+async def test_a_missed_payment_whose_update_lands_during_the_run_is_not_called_missed(
+    db: Database, rules: LotteryRules, clock: FixedClock
+) -> None:
+    """In the list, not on the books when they were read, then booked by its own update: once."""
+    telegram = PaidDuringTheRead()
+    stars = LotteryService(db, rules=rules, clock=clock, gateway=StarsGateway(telegram))
+    ann = await joined_player(stars, 1)
+    invoice = await stars.orders.open(ann, 1)
+    telegram.paid("late", ann, 10, invoice.payload)
+
+    async def arrive() -> None:
+        await stars.orders.settle(ann, payload=invoice.payload, charge_id="late", amount=10, currency="XTR")
+
+    telegram.during_read = arrive
+    report = await stars.reconciliation.run()
+    assert report.booked == ()
+    assert report.mismatches == ()
+    assert await balance(stars, ann) == 10
     await assert_books_balance(db)
