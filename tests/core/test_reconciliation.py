@@ -235,24 +235,3 @@ async def test_a_payment_booked_while_the_list_is_read_is_no_mismatch(
     assert again.transactions == 2
     assert again.mismatches == ()
     assert await balance(stars, ann) == 30
-
-
-async def test_a_missed_payment_whose_update_lands_during_the_run_is_not_called_missed(
-    db: Database, rules: LotteryRules, clock: FixedClock
-) -> None:
-    """In the list, not on the books when they were read, then booked by its own update: once."""
-    telegram = PaidDuringTheRead()
-    stars = LotteryService(db, rules=rules, clock=clock, gateway=StarsGateway(telegram))
-    ann = await joined_player(stars, 1)
-    invoice = await stars.orders.open(ann, 1)
-    telegram.paid("late", ann, 10, invoice.payload)
-
-    async def arrive() -> None:
-        await stars.orders.settle(ann, payload=invoice.payload, charge_id="late", amount=10, currency="XTR")
-
-    telegram.during_read = arrive
-    report = await stars.reconciliation.run()
-    assert report.booked == ()
-    assert report.mismatches == ()
-    assert await balance(stars, ann) == 10
-    await assert_books_balance(db)
