@@ -32,6 +32,7 @@ from core.errors import (
     PaymentFailed,
     PaymentNotRefundable,
     PaymentSpent,
+    ProviderRefused,
     ProviderUnavailable,
     RefundPending,
     RefundsUnavailable,
@@ -119,6 +120,8 @@ def explain(error: LotteryError | BadInput, timezone: ZoneInfo) -> str:
             return payment_texts.refunds_unavailable()
         case PaymentSpent():
             return payment_texts.payment_spent(error)
+        case ProviderRefused():
+            return payment_texts.provider_refused(error)
         case ProviderUnavailable():
             return payment_texts.provider_unavailable(error)
         case ChargeUnknown():

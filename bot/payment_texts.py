@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 
 from bot.formatting import moment, money
 from bot.i18n import _, active, ngettext
-from core.errors import ChargeUnknown, PaymentOrphaned, PaymentSpent, ProviderUnavailable
+from core.errors import (
+    ChargeUnknown,
+    PaymentOrphaned,
+    PaymentSpent,
+    ProviderRefused,
+    ProviderUnavailable,
+)
 from core.results import (
     ChargeSummary,
     Mismatch,
@@ -75,6 +81,19 @@ def refunds_unavailable() -> str:
 def provider_unavailable(error: ProviderUnavailable) -> str:
     return _(
         "Telegram's payment service is not answering right now. Nothing was changed; please try again later."
+    )
+
+
+def provider_refused(error: ProviderRefused) -> str:
+    """Telegram's own words are logged, not shown: they name the bot's fault, not the player's."""
+    if error.action == "refund":
+        return _(
+            "Telegram refused this refund, so nothing was refunded and the credit is unchanged. "
+            "This needs the lottery's admins; please tell them with /paysupport."
+        )
+    return _(
+        "Telegram refused to make the invoice, so nothing was charged. This needs the lottery's "
+        "admins; please tell them with /paysupport."
     )
 
 
@@ -237,6 +256,14 @@ def checkout_not_answered() -> str:
     return _(
         "Telegram did not take the bot's answer to your payment, so nothing was charged and nothing "
         "changed. Please pay the invoice again in a minute."
+    )
+
+
+def checkout_answer_unknown() -> str:
+    return _(
+        "Telegram may not have received the bot's answer to your payment. If it did, the payment "
+        "goes through and you get a confirmation here. If no confirmation comes within a few minutes, "
+        "nothing was charged: pay the invoice again."
     )
 
 

@@ -1,9 +1,11 @@
 """Telegram's side of Stars refunds and books, for the Stars gateway in core.
 
-Telegram failing for a moment (5xx, 429, a dropped connection) is retried a few times. A timeout is
-different: Telegram may have refunded already, so a retry is still safe (it then answers
-CHARGE_ALREADY_REFUNDED, which counts as done), but if every try times out the outcome is unknown
-and the payment stays "refunding" until reconciliation reads Telegram's books.
+Telegram failing for a moment (5xx, 429, a dropped connection, a timeout) is retried a few times; a
+retry is safe, since a charge refunded already is answered CHARGE_ALREADY_REFUNDED, which counts as
+done. Only a request that never reached Telegram (the connection was refused, or no connection was
+free) or a 429 surely changed nothing. Any other failure may have come after Telegram refunded (a
+gateway's 502 behind a finished refund, an answer lost on the way back): if no try settles it, the
+outcome is unknown and the payment stays "refunding" until reconciliation reads Telegram's books.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from telegram import Bot, StarTransaction, TransactionPartnerUser
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+import httpx
+from telegram import Bot, StarTransaction, TransactionPartner, TransactionPartnerUser
+from telegram.error import BadRequest, NetworkError, RetryAfter
 
-from core.errors import PaymentFailed, ProviderUnavailable
+from core.errors import ProviderRefused, ProviderUnavailable
 from core.gateway import ProviderTransaction, RefundOutcomeUnknown
 
 log = logging.getLogger(__name__)
 
 ALREADY_REFUNDED = "CHARGE_ALREADY_REFUNDED"
+# TransactionPartnerUser.transaction_type of a payment through an invoice (Bot API 9.0).
+INVOICE_PAYMENT = "invoice_payment"
 # A 429 asking for a longer pause than this is not waited out: the player is told to try later.
 LONGEST_PAUSE = 5.0
 
@@ -33,7 +38,7 @@ class TelegramStars:
         self._backoff = backoff
 
     async def refund_star_payment(self, *, user_id: int, charge_id: str) -> None:
-        timed_out = False
+        maybe_done = False
         for attempt in range(1, self._attempts + 1):
             pause = self._backoff * attempt
             try:
@@ -42,20 +47,20 @@ class TelegramStars:
             except BadRequest as refused:
                 if ALREADY_REFUNDED in refused.message.upper():
                     return
-                raise PaymentFailed(refused.message) from refused
+                log.error("Telegram refused to refund %s: %s", charge_id, refused.message)
+                raise ProviderRefused("refund", refused.message) from refused
             except RetryAfter as busy:
                 wait = busy.retry_after
                 seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
                 if seconds > LONGEST_PAUSE:
                     break
                 pause = max(pause, seconds)
-            except TimedOut:
-                timed_out = True
-            except NetworkError as failed:  # 5xx and dropped connections
+            except NetworkError as failed:  # timeouts, 5xx, refused and dropped connections
                 log.warning("refundStarPayment failed (try %d): %s", attempt, failed)
+                maybe_done = maybe_done or not never_sent(failed)
             if attempt < self._attempts:
                 await asyncio.sleep(pause)
-        if timed_out:
+        if maybe_done:
             raise RefundOutcomeUnknown(charge_id)
         raise ProviderUnavailable("refund")
 
@@ -70,15 +75,33 @@ class TelegramStars:
         return [_transaction(t) for t in page.transactions]
 
 
+def never_sent(error: NetworkError) -> bool:
+    """True only when the request surely never reached Telegram: PTB keeps httpx's error as the cause."""
+    return isinstance(error.__cause__, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
 def _transaction(transaction: StarTransaction) -> ProviderTransaction:
-    """A payment has the payer as `source`; its refund, the same id with the payer as `receiver`."""
-    partner = transaction.source or transaction.receiver
-    user = partner if isinstance(partner, TransactionPartnerUser) else None
+    """A payment has the payer as `source`; its refund, the same id with the payer as `receiver`.
+
+    Only an invoice's payment and refund are the lottery's. Everything else in the bot's books (a
+    withdrawal to Fragment, Telegram Ads, paid media, gifts, a failed withdrawal coming back) is
+    counted and left alone: none of it is a player's credit.
+    """
+    incoming = _invoice_user(transaction.source)
+    outgoing = _invoice_user(transaction.receiver)
+    user = incoming or outgoing
     return ProviderTransaction(
         charge_id=transaction.id,
         amount=transaction.amount,
         at=transaction.date,
         telegram_id=user.user.id if user is not None else None,
         payload=(user.invoice_payload or "") if user is not None else "",
-        refund=transaction.source is None and transaction.receiver is not None,
+        refund=incoming is None and outgoing is not None,
+        other=user is None,
     )
+
+
+def _invoice_user(partner: TransactionPartner | None) -> TransactionPartnerUser | None:
+    if isinstance(partner, TransactionPartnerUser) and partner.transaction_type == INVOICE_PAYMENT:
+        return partner
+    return None

@@ -198,6 +198,15 @@ class ProviderUnavailable(LotteryError):
         self.action = action
 
 
+class ProviderRefused(PaymentFailed):
+    """The provider refused the bot's request to `action` (a 400): retrying the same cannot help, and
+    nothing moved. `reason` is the provider's own words, for the logs, not for players."""
+
+    def __init__(self, action: str, reason: str) -> None:
+        super().__init__(reason)
+        self.action = action
+
+
 class ChargeUnknown(LotteryError):
     """An admin named a charge id that is neither a payment nor an orphan payment on record."""
 

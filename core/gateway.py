@@ -30,7 +30,8 @@ class Charge:
 
 @dataclass(frozen=True)
 class ProviderTransaction:
-    """One line of the provider's own books: a payment in, or a refund of one (same charge id)."""
+    """One line of the provider's own books: a payment in, or a refund of one (same charge id), or
+    `other`: a line that is no player's payment (the owner's withdrawal, ads), never booked."""
 
     charge_id: str
     amount: int
@@ -38,6 +39,7 @@ class ProviderTransaction:
     telegram_id: int | None
     payload: str
     refund: bool
+    other: bool = False
 
 
 class RefundOutcomeUnknown(Exception):

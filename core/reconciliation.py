@@ -33,19 +33,25 @@ class Reconciliation:
         self._orders = orders
 
     async def run(self) -> ReconciliationReport:
+        async with self._ctx.db.snapshot() as uow:
+            # Telegram lists a payment before it sends its update, so every payment booked by now
+            # is in the list read next; one booked after it may not be, and waits for the next run.
+            known_before_reading = await uow.payments.last_id()
         listed = await self._ctx.gateway.transactions()
         if listed is None:
             raise RefundsUnavailable("this payment provider keeps no list the bot can read")
         paid: dict[str, ProviderTransaction] = {}
         refunded: set[str] = set()
         for transaction in listed:
+            if transaction.other:
+                continue
             if transaction.refund:
                 refunded.add(transaction.charge_id)
             else:
                 paid.setdefault(transaction.charge_id, transaction)
         booked, orphans, mismatches = await self._book_missed(paid)
         confirmed, restored, still_pending = await self._settle_pending(refunded)
-        refunds_booked, more = await self._compare(paid, refunded)
+        refunds_booked, more = await self._compare(paid, refunded, known_before_reading)
         report = ReconciliationReport(
             transactions=len(listed),
             booked=tuple(booked),
@@ -74,7 +80,7 @@ class Reconciliation:
                 mismatches.append(Mismatch(MismatchKind.NO_PAYER, charge_id, theirs=transaction.amount))
                 continue
             try:
-                await self._orders.settle(
+                result = await self._orders.settle(
                     transaction.telegram_id,
                     payload=transaction.payload,
                     charge_id=charge_id,
@@ -88,6 +94,8 @@ class Reconciliation:
                 log.error("could not book missed charge %s: %r", charge_id, refused)
                 mismatches.append(Mismatch(MismatchKind.NO_PAYER, charge_id, theirs=transaction.amount))
                 continue
+            if not result.receipt.newly_credited:
+                continue  # its update arrived while the list was read
             log.warning("booked charge %s that the bot had missed", charge_id)
             booked.append(charge_id)
         return booked, orphans, mismatches
@@ -106,7 +114,7 @@ class Reconciliation:
         return confirmed, restored, young
 
     async def _compare(
-        self, paid: dict[str, ProviderTransaction], refunded: set[str]
+        self, paid: dict[str, ProviderTransaction], refunded: set[str], known_before_reading: int
     ) -> tuple[list[int], list[Mismatch]]:
         """Our Stars payments against Telegram's: refunds we missed are booked, the rest reported."""
         async with self._ctx.db.snapshot() as uow:
@@ -119,6 +127,8 @@ class Reconciliation:
             mismatches.append(Mismatch(MismatchKind.REFUND_NOT_OURS, charge_id))
         for payment in ours:
             theirs = paid.get(payment.charge_id)
+            if theirs is None and payment.id > known_before_reading:
+                continue  # booked while the list was read: not in it yet, and no mismatch
             if theirs is None:
                 mismatches.append(
                     Mismatch(MismatchKind.NOT_IN_TELEGRAM, payment.charge_id, ours=payment.amount)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import insert_ignoring_conflicts
@@ -88,13 +88,18 @@ class Payments:
         return result.scalar_one_or_none() is not None
 
     async def refunding_since(self, before: dt.datetime) -> Sequence[Payment]:
-        """Refunds of unknown outcome claimed before `before`: old enough that no call is in flight."""
+        """Refunds of unknown outcome claimed before `before`: old enough that no call is in flight.
+
+        A claim with no time is from before the time was kept, so it is old."""
+        claimed_before = or_(Payment.refund_requested_at < before, Payment.refund_requested_at.is_(None))
         result = await self._session.scalars(
-            select(Payment)
-            .where(Payment.status == "refunding", Payment.refund_requested_at < before)
-            .order_by(Payment.id)
+            select(Payment).where(Payment.status == "refunding", claimed_before).order_by(Payment.id)
         )
         return result.all()
+
+    async def last_id(self) -> int:
+        """The newest payment's id, 0 with none: a mark that later payments are above."""
+        return int((await self._session.execute(select(func.coalesce(func.max(Payment.id), 0)))).scalar_one())
 
     async def known_charge_ids(self, charge_ids: Sequence[str]) -> set[str]:
         """Which of these charges are on record, as payments or as orphans."""

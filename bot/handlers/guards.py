@@ -146,7 +146,11 @@ def addressed_command(text: str | None, bot_username: str) -> str | None:
 
 def _is_payment(update: Update) -> bool:
     """Telegram's payment updates are never slowed down: an unanswered pre-checkout fails the
-    player's payment, and a dropped `successful_payment` would lose money that was taken."""
+    player's payment, a dropped `successful_payment` would lose money that was taken, and a dropped
+    `refunded_payment` would leave credit on the books that Telegram gave back."""
     if update.pre_checkout_query is not None:
         return True
-    return update.message is not None and update.message.successful_payment is not None
+    message = update.message
+    return message is not None and (
+        message.successful_payment is not None or message.refunded_payment is not None
+    )

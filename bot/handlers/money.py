@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -19,8 +19,15 @@ from bot.errors import apology, explain
 from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
 from bot.handlers.tickets import buy_buttons
 from bot.reconciling import alert_admins
+from bot.telegram_stars import never_sent
 from core.currencies import STARS
-from core.errors import LotteryError, PaymentOrphaned, ProviderUnavailable, RefundsUnavailable
+from core.errors import (
+    LotteryError,
+    PaymentOrphaned,
+    ProviderRefused,
+    ProviderUnavailable,
+    RefundsUnavailable,
+)
 from core.history import HistoryPage
 from core.results import RefundReport
 
@@ -64,6 +71,12 @@ def pay_picker() -> InlineKeyboardMarkup:
             + [InlineKeyboardButton(replies.other_button(), callback_data=f"{PAY_PREFIX}{PAY_OTHER}")]
         ]
     )
+
+
+def _surely_not_taken(error: TelegramError) -> bool:
+    if isinstance(error, BadRequest | RetryAfter):
+        return True
+    return isinstance(error, NetworkError) and never_sent(error)
 
 
 class MoneyHandlers(HandlerGroup):
@@ -137,6 +150,9 @@ class MoneyHandlers(HandlerGroup):
                 prices=[LabeledPrice(replies.invoice_title(invoice), invoice.total)],
                 provider_token=token if invoice.currency != STARS else None,
             )
+        except BadRequest as refused:  # the request itself is wrong (a token, a limit): retrying won't help
+            log.error("Telegram refused the invoice: %s", refused.message)
+            raise ProviderRefused("invoice", refused.message) from refused
         except NetworkError as failed:  # 5xx, timeouts: the stored order alone moves no money
             raise ProviderUnavailable("invoice") from failed
 
@@ -160,10 +176,15 @@ class MoneyHandlers(HandlerGroup):
         try:
             await query.answer(ok=True)
         except TelegramError as failed:
-            # Telegram did not take the yes, so it charges nothing; the player is told, in the chat,
-            # since the payment form only says that the bot did not answer.
+            # The player is told in the chat, since the payment form only says the bot did not answer.
+            # Only a refusal (400), a 429 or a request that never left means Telegram did not take the
+            # yes; after a timeout or a 5xx it may have, and the payment may still arrive.
             log.warning("pre-checkout answer failed: %s", failed)
-            await context.bot.send_message(query.from_user.id, payment_texts.checkout_not_answered())
+            if _surely_not_taken(failed):
+                text = payment_texts.checkout_not_answered()
+            else:
+                text = payment_texts.checkout_answer_unknown()
+            await context.bot.send_message(query.from_user.id, text)
 
     async def payment_received(self, update: Update, context: Context) -> None:
         """The only place Stars become credit; a redelivered payment is booked once by its charge id."""

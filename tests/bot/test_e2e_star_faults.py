@@ -123,18 +123,58 @@ async def test_telegram_failing_on_the_invoice_changes_nothing(
     assert await balance(stars, 1) == 0
 
 
-async def test_telegram_failing_on_the_pre_checkout_answer_is_explained(
+async def test_telegram_refusing_the_invoice_is_not_called_unavailable(
+    stars: BotHarness, api: BotApiEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 400 is the bot's own mistake (a bad provider token): no retry helps, so the player is not
+    told to try later, Telegram's words go to the log at error level, and nothing changes."""
+    await player(stars, 1)
+    api.fail_next("sendInvoice", 400, description="Bad Request: PAYMENT_PROVIDER_INVALID")
+    answer = await stars.say(1, "/pay 1")
+    assert "Telegram refused to make the invoice" in answer
+    assert "nothing was charged" in answer
+    assert "not answering" not in answer
+    assert "PAYMENT_PROVIDER_INVALID" not in answer
+    logged = [r.getMessage().upper() for r in caplog.records if r.levelname == "ERROR"]
+    assert any("PAYMENT_PROVIDER_INVALID" in message for message in logged)
+    assert await balance(stars, 1) == 0
+
+
+async def test_telegram_refusing_the_pre_checkout_answer_is_explained(
     stars: BotHarness, api: BotApiEmulator
 ) -> None:
+    """A 400 (the query expired) means Telegram did not take the yes: nothing was charged."""
     await player(stars, 1)
     sent = await invoice(stars, 1, 1)
-    api.fail_next("answerPreCheckoutQuery", 500)
+    api.fail_next("answerPreCheckoutQuery", 400, description="Bad Request: query is too old")
     api.send_pre_checkout_query(1, payload=sent["payload"], total_amount=10)
     await api.wait_for_call("answerPreCheckoutQuery")  # the one that failed
     told = await api.wait_for_message(1, lambda text: "nothing was charged" in text)
     assert "pay the invoice again" in told["text"]
     assert await balance(stars, 1) == 0
     assert (await pre_checkout(api, 1, sent["payload"], 10))["ok"] is True  # the next try works
+
+
+@pytest.mark.parametrize("fault", ["500", "timeout"])
+async def test_a_pre_checkout_answer_of_unknown_fate_promises_nothing(
+    stars: BotHarness, api: BotApiEmulator, fault: str
+) -> None:
+    """A 5xx or a timeout may come after Telegram took the yes, and then the payment goes through:
+    the player is not told that nothing was charged, and a payment that arrives is credited."""
+    await player(stars, 1)
+    sent = await invoice(stars, 1, 1)
+    if fault == "500":
+        api.fail_next("answerPreCheckoutQuery", 500)
+    else:
+        api.lose_next_response("answerPreCheckoutQuery", seconds=7)  # longer than PTB's 5 s
+    query = str(api.send_pre_checkout_query(1, payload=sent["payload"], total_amount=10))
+    told = await api.wait_for_message(1, lambda text: "may not have received" in text, timeout=15)
+    assert "If no confirmation comes" in told["text"]
+    assert not [m for m in api.sent_messages(1) if "did not take" in m["text"]]
+    if fault == "timeout":
+        assert api.pre_checkout_answers[query]["ok"] is True  # Telegram took it after all
+        assert "Payment received" in (await pay(api, 1, sent["payload"], 10, "stxLATE"))["text"]
+        assert await balance(stars, 1) == 10
 
 
 async def test_a_used_picker_does_not_pay_again(harness: BotHarness, api: BotApiEmulator) -> None:

@@ -45,8 +45,9 @@ async def pre_checkout(api: BotApiEmulator, user: int, payload: str, amount: int
 
 async def pay(api: BotApiEmulator, user: int, payload: str, amount: int, charge_id: str) -> SentMessage:
     api.send_successful_payment(user, payload=payload, total_amount=amount, charge_id=charge_id)
-    # The draw's own notice may come first; the answer to a payment speaks of the payment.
-    return await api.wait_for_message(user, lambda text: "ayment" in text)
+    # The draw's own notice may come first; the answer to a payment speaks of the payment (in English
+    # or, for a player who speaks it, in Russian).
+    return await api.wait_for_message(user, lambda text: "ayment" in text or "латёж" in text)
 
 
 async def balance(harness: BotHarness, user: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from core.errors import PaymentFailed, ProviderUnavailable
+from core.errors import ProviderRefused, ProviderUnavailable
 from core.gateway import ProviderTransaction, RefundOutcomeUnknown
 
 AT = dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC)
@@ -22,6 +22,10 @@ class FakeStars:
     def paid(self, charge_id: str, telegram_id: int, amount: int, payload: str = "") -> None:
         self.books.append(ProviderTransaction(charge_id, amount, AT, telegram_id, payload, refund=False))
 
+    def withdrew(self, transaction_id: str, amount: int) -> None:
+        """The owner's withdrawal to Fragment: in the books, but no player's payment."""
+        self.books.append(ProviderTransaction(transaction_id, amount, AT, None, "", refund=True, other=True))
+
     def refunded(self, charge_id: str) -> bool:
         return any(t.charge_id == charge_id and t.refund for t in self.books)
 
@@ -31,7 +35,7 @@ class FakeStars:
         if step == "down":
             raise ProviderUnavailable("refund")
         if step == "refuse":
-            raise PaymentFailed("CHARGE_ID_INVALID")
+            raise ProviderRefused("refund", "CHARGE_ID_INVALID")
         if step == "timeout-undone":
             raise RefundOutcomeUnknown(charge_id)
         payment = next(t for t in self.books if t.charge_id == charge_id and not t.refund)

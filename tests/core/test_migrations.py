@@ -1,14 +1,26 @@
-"""The migrations build exactly the schema the models describe, on a fresh database."""
+"""The migrations build exactly the schema the models describe, on a fresh database, and carry
+the rows of an older one forward."""
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.engine import Connection
 
 from storage import Database
-from storage.models import Base
+from storage.database import create_engine
+from storage.models import Base, Payment, Player
+from storage.schema import upgrade
+from tests.conftest import _create_postgres_database, _drop_postgres_database, _postgres_server_url
+
+PAID = dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC)
 
 
 async def test_migrated_schema_matches_the_models(db: Database) -> None:
@@ -21,3 +33,41 @@ async def test_migrated_schema_matches_the_models(db: Database) -> None:
         tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
     assert diff == []
     assert {table.name for table in Base.metadata.sorted_tables} | {"alembic_version"} == tables
+
+
+@pytest.fixture
+async def empty_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A database with no schema at all, to migrate step by step."""
+    server = _postgres_server_url()
+    if server is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+        return
+    name = f"lottery_migration_{secrets.token_hex(4)}"
+    yield await _create_postgres_database(server, name)
+    await _drop_postgres_database(server, name)
+
+
+async def test_0006_dates_refunds_left_pending_by_older_code(empty_url: str) -> None:
+    engine = create_engine(empty_url)
+    try:
+        await upgrade(engine, "0005")
+        async with engine.begin() as connection:
+            await connection.execute(insert(Player).values(id=1, telegram_id=1, balance=0, created_at=PAID))
+            for charge_id, state in (("pending", "refunding"), ("kept", "credited")):
+                await connection.execute(
+                    insert(Payment).values(
+                        player_id=1,
+                        provider="stars",
+                        charge_id=charge_id,
+                        amount=10,
+                        currency="XTR",
+                        status=state,
+                        created_at=PAID,
+                    )
+                )
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            rows = (await connection.execute(select(Payment.charge_id, Payment.refund_requested_at))).all()
+    finally:
+        await engine.dispose()
+    assert {charge: at for charge, at in rows} == {"pending": PAID, "kept": None}

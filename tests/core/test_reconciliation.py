@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
+from sqlalchemy import update
 
 from core.clock import FixedClock
 from core.errors import PaymentOrphaned, RefundPending, RefundsUnavailable
-from core.gateway import TRANSACTIONS_PER_PAGE, StarsGateway
+from core.gateway import TRANSACTIONS_PER_PAGE, ProviderTransaction, StarsGateway
 from core.reconciliation import REFUND_SETTLES_AFTER
 from core.results import MismatchKind
 from core.rules import LotteryRules
 from core.service import LotteryService
 from storage import Database
+from storage.models import Payment
 from tests.core.players import joined_player, player
 from tests.core.stars import FakeStars
 from tests.core.test_star_refunds import balance, paid, status
@@ -159,3 +162,76 @@ async def test_a_payment_from_someone_who_is_no_player_is_kept_as_an_orphan(
 async def test_the_dummy_provider_has_nothing_to_reconcile(service: LotteryService) -> None:
     with pytest.raises(RefundsUnavailable):
         await service.reconciliation.run()
+
+
+async def test_the_owners_withdrawals_are_counted_and_left_alone(
+    stars: LotteryService, telegram: FakeStars, db: Database
+) -> None:
+    ann = await joined_player(stars, 1)
+    await paid(stars, telegram, ann, 20, "c1")
+    telegram.withdrew("withdrawal-1", 1000)
+    for _ in range(2):
+        report = await stars.reconciliation.run()
+        assert report.transactions == 2
+        assert report.mismatches == ()
+        assert not report.changed
+    assert await balance(stars, ann) == 20
+    await assert_books_balance(db)
+
+
+async def test_a_refund_claimed_before_its_time_was_kept_is_settled(
+    stars: LotteryService, telegram: FakeStars, db: Database, clock: FixedClock
+) -> None:
+    """A payment left "refunding" with no claim time (the code before migration 0006) counts as old."""
+    ann = await joined_player(stars, 1)
+    payment = await paid(stars, telegram, ann, 20, "c1")
+    telegram.script = ["timeout-undone"]
+    with pytest.raises(RefundPending):
+        await stars.wallet.refund(ann, payment)
+    async with db.transaction() as uow:
+        await uow.session.execute(
+            update(Payment).where(Payment.id == payment).values(refund_requested_at=None)
+        )
+    report = await stars.reconciliation.run()
+    assert report.restored == (payment,)
+    assert report.still_pending == 0
+    assert await status(db, payment) == "credited"
+    assert await balance(stars, ann) == 20
+    await assert_books_balance(db)
+
+
+class PaidDuringTheRead(FakeStars):
+    """Telegram's list is read, and right then a payment arrives and is booked by its update."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.during_read: Callable[[], Awaitable[None]] | None = None
+
+    async def star_transactions(self, *, offset: int, limit: int) -> Sequence[ProviderTransaction]:
+        page = await super().star_transactions(offset=offset, limit=limit)
+        if self.during_read is not None:
+            arrive, self.during_read = self.during_read, None
+            await arrive()
+        return page
+
+
+async def test_a_payment_booked_while_the_list_is_read_is_no_mismatch(
+    db: Database, rules: LotteryRules, clock: FixedClock
+) -> None:
+    telegram = PaidDuringTheRead()
+    stars = LotteryService(db, rules=rules, clock=clock, gateway=StarsGateway(telegram))
+    ann = await joined_player(stars, 1)
+    await paid(stars, telegram, ann, 10, "before")
+
+    async def arrive() -> None:
+        await paid(stars, telegram, ann, 20, "during")
+
+    telegram.during_read = arrive
+    report = await stars.reconciliation.run()
+    assert report.transactions == 1
+    assert report.mismatches == ()
+    assert report.booked == ()
+    again = await stars.reconciliation.run()
+    assert again.transactions == 2
+    assert again.mismatches == ()
+    assert await balance(stars, ann) == 30

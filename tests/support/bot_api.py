@@ -374,6 +374,7 @@ class BotApiEmulator:
         self._stalls: dict[str, deque[tuple[float, ApiError]]] = {}
         self._outages: dict[str, tuple[float, ApiError]] = {}
         self._sent_at: list[float] = []
+        self._failures_after_work: dict[str, deque[ApiError]] = {}
 
         self._signal = _Signal()
         self._runner: web.AppRunner | None = None
@@ -487,7 +488,9 @@ class BotApiEmulator:
             await asyncio.sleep(delay)
         await self._stall_if_scripted(key)
         await self._raise_if_outage(key)
-        self._raise_injected_failure(key)
+        after_work = self._failures_after_work.get(key)
+        if not after_work:
+            self._raise_injected_failure(key)
         self._raise_if_blocked(params)
         handler = self._methods.get(key)
         if handler is None:
@@ -496,6 +499,8 @@ class BotApiEmulator:
         if asyncio.iscoroutine(result):
             result = await result
         self._signal.notify()
+        if after_work:
+            raise after_work.popleft()
         await self._lose_response_if_scripted(key)
         return result
 
@@ -535,6 +540,13 @@ class BotApiEmulator:
         error = ApiError(status, description, parameters)
         queue = self._failures.setdefault(method.lower(), deque())
         queue.append(_InjectedFailure(remaining=times, error=error))
+
+    def fail_after_doing(self, method: str, status: int, *, description: str | None = None) -> None:
+        """Do the next call of ``method``, then answer it with an error, as a gateway in front of
+        Telegram does when its backend finished but the answer did not come back (a 502 after the
+        refund was made). This call comes before any queued by ``fail_next``."""
+        error = ApiError(status, description or _default_description(status, None))
+        self._failures_after_work.setdefault(method.lower(), deque()).append(error)
 
     def block_user(self, chat_id: ChatId) -> None:
         """Every call aimed at ``chat_id`` answers 403 until ``unblock_user``."""
@@ -623,6 +635,7 @@ class BotApiEmulator:
         chat_id: ChatId | None = None,
         username: str | None = None,
         first_name: str = "Test",
+        language_code: str | None = None,
     ) -> int:
         """A callback query for a button on the bot's message ``message_id``.
 
@@ -630,7 +643,7 @@ class BotApiEmulator:
         ``answered_callback_queries``.
         """
         update_id = next(self._update_ids)
-        user = _user(user_id, first_name, username, self.user_languages.get(user_id))
+        user = _user(user_id, first_name, username, self._language(user_id, language_code))
         target_chat = user_id if chat_id is None else chat_id
         query: JSONDict = {
             "id": str(update_id),
@@ -715,6 +728,53 @@ class BotApiEmulator:
         """Telegram's support refunds a charge: it shows in the books, the bot was not asked."""
         self.refunded_charges.add(charge_id)
         self.star_transactions.append(_refund_transaction(charge_id, self._charges[charge_id]))
+
+    def withdraw_stars(
+        self, amount: int, *, state: Literal["pending", "succeeded", "failed"] = "succeeded"
+    ) -> str:
+        """The owner withdraws Stars to Fragment: an outgoing transaction whose receiver is Fragment,
+        with no user at all. A failed withdrawal's Stars come back as an incoming one from Fragment."""
+        transaction_id = f"withdrawal{next(self._update_ids)}"
+        withdrawal: JSONDict = {"type": state}
+        if state == "succeeded":
+            withdrawal |= {"date": _now(), "url": f"https://fragment.com/withdrawal/{transaction_id}"}
+        self.star_transactions.append(
+            {
+                "id": transaction_id,
+                "amount": amount,
+                "date": _now(),
+                "receiver": {"type": "fragment", "withdrawal_state": withdrawal},
+            }
+        )
+        if state == "failed":
+            back = {"type": "fragment"}
+            self.star_transactions.append(
+                {"id": f"{transaction_id}back", "amount": amount, "date": _now(), "source": back}
+            )
+        return transaction_id
+
+    def pay_telegram_ads(self, amount: int) -> str:
+        """Stars spent on Telegram Ads: outgoing, to a partner that is no user."""
+        transaction_id = f"ads{next(self._update_ids)}"
+        self.star_transactions.append(
+            {"id": transaction_id, "amount": amount, "date": _now(), "receiver": {"type": "telegram_ads"}}
+        )
+        return transaction_id
+
+    def user_transaction(
+        self, user_id: int, *, transaction_type: str, amount: int, incoming: bool, first_name: str = "Test"
+    ) -> str:
+        """A transaction with a user that is no invoice (``transaction_type`` "paid_media_payment",
+        "gift_purchase", "premium_purchase", "business_account_transfer"): in the books, never ours."""
+        transaction_id = f"{transaction_type}{next(self._update_ids)}"
+        partner = {
+            "type": "user",
+            "transaction_type": transaction_type,
+            "user": _user(user_id, first_name, None, None),
+        }
+        side = "source" if incoming else "receiver"
+        self.star_transactions.append({"id": transaction_id, "amount": amount, "date": _now(), side: partner})
+        return transaction_id
 
     def charge_without_update(
         self, user_id: int, *, payload: str, total_amount: int, charge_id: str, first_name: str = "Test"

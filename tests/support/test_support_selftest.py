@@ -425,6 +425,16 @@ async def test_server_errors_on_payment_methods(api: BotApiEmulator, bot: Bot) -
     assert await bot.refund_star_payment(5, "ch1")
 
 
+async def test_an_error_after_the_work_was_done(api: BotApiEmulator, bot: Bot) -> None:
+    api.send_successful_payment(5, payload="order:1", total_amount=10, charge_id="ch1")
+    api.fail_after_doing("refundStarPayment", 502)
+    with pytest.raises(NetworkError):
+        await bot.refund_star_payment(5, "ch1")
+    assert api.refunded_charges == {"ch1"}
+    with pytest.raises(BadRequest, match=r"(?i)CHARGE_ALREADY_REFUNDED"):
+        await bot.refund_star_payment(5, "ch1")
+
+
 async def test_a_lost_answer_still_did_the_work(api: BotApiEmulator, bot: Bot) -> None:
     """A refund that times out on the client may have happened: only a later look can tell."""
     api.send_successful_payment(5, payload="order:1", total_amount=10, charge_id="ch1")

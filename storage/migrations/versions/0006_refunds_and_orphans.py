@@ -23,6 +23,9 @@ ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade() -> None:
     with op.batch_alter_table("payments") as batch:
         batch.add_column(sa.Column("refund_requested_at", sa.DateTime(timezone=True), nullable=True))
+    # A refund left "refunding" by the code before this column existed is old: its call is long over,
+    # so reconciliation must settle it (a NULL here would never be judged old enough).
+    op.execute("UPDATE payments SET refund_requested_at = created_at WHERE status = 'refunding'")
     op.create_table(
         "orphan_payments",
         sa.Column("id", ID, nullable=False),
