@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 
 from bot.i18n import _
+from core.beacon import QUICKNET_CHAIN_HASH
 from core.notifications import Notice, NoticeKind
 from core.records import PublicRecord
 from core.results import DrawResult, WinnerInfo
+from core.verify import DRAND_URLS
 
 
 def _when(record: PublicRecord) -> str:
@@ -145,11 +147,26 @@ def verify_text(record: PublicRecord) -> str:
         _("Randomness: {randomness}").format(randomness=record.randomness),
         _("Seed: {seed}").format(seed=record.seed),
         _("Winning number: #{number}").format(number=record.winning_number),
+        *_drand_lines(record),
         "",
         _("Check it yourself with the lottery's source code (Python standard library only):"),
         f"python -m core.verify '{document(record)}'",
     ]
     return "\n".join(lines)
+
+
+def _drand_lines(record: PublicRecord) -> list[str]:
+    """Only drand can say the randomness is real: where to compare it, and whether the bot checked BLS."""
+    if record.beacon != "drand":
+        return []
+    lines = [
+        _("Compare with drand: {url} must give this randomness (or add --online to the command).").format(
+            url=f"{DRAND_URLS[0]}/{QUICKNET_CHAIN_HASH}/public/{record.round}"
+        )
+    ]
+    if record.bls_checked is False:
+        lines.append(_("Warning: the bot did not check this round's BLS signature."))
+    return lines
 
 
 def no_record(day: str) -> str:

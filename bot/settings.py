@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     draw_beacon_urls: Annotated[tuple[str, ...], NoDecode] = DEFAULT_URLS
     draw_beacon_delay: int = Field(default=30, ge=0, le=86_400)
     # Only for test mirrors that serve unsigned rounds: production keeps quicknet's BLS check on.
+    # Turned off, every record drawn says so (bls_checked: false) and the verifier prints a warning.
     draw_beacon_verify_bls: bool = True
     results_channel_id: int | None = None
 

@@ -71,6 +71,11 @@ class BeaconError(Exception):
 class Beacon(Protocol):
     """Where a draw's randomness comes from: the one narrow interface the close depends on."""
 
+    @property
+    def checks_signatures(self) -> bool:
+        """Whether a round is accepted only once its BLS signature verifies (written into each record)."""
+        ...
+
     async def fetch(self, round_number: int) -> BeaconRound | None:
         """Round `round_number` once it is published and checked; None while it cannot be had."""
         ...
@@ -140,6 +145,10 @@ class DrandBeacon:
         self._verify = verify_signatures
         self._timeout = timeout
         self._chain_hash = chain_hash
+
+    @property
+    def checks_signatures(self) -> bool:
+        return self._verify
 
     async def fetch(self, round_number: int) -> BeaconRound | None:
         async with httpx.AsyncClient(timeout=self._timeout) as client:

@@ -221,6 +221,8 @@ class Closing:
             randomness=beacon_round.randomness,
         )
         number = verifiable_winner(seed, record.ballot_count)
+        beacon = self._policy.beacon
+        bls_checked = None if record.beacon == "local" or beacon is None else beacon.checks_signatures
         async with self._ctx.db.transaction() as uow:
             won = await uow.records.claim_draw(
                 event_id,
@@ -228,6 +230,7 @@ class Closing:
                 randomness=beacon_round.randomness.hex(),
                 seed=seed.hex(),
                 winning_number=number,
+                bls_checked=bls_checked,
                 now=now,
             )
             if not won:

@@ -61,6 +61,8 @@ class PublicRecord:
     randomness: str | None = None
     seed: str | None = None
     winning_number: int | None = None
+    # Whether the bot checked round R's BLS signature before drawing: drand only, known once drawn.
+    bls_checked: bool | None = None
     attempts: int = 0
     version: str = DRAW_VERSION.decode()
 
@@ -87,6 +89,7 @@ class PublicRecord:
             randomness=row.randomness,
             seed=row.seed,
             winning_number=row.winning_number,
+            bls_checked=row.bls_checked,
             attempts=row.attempts,
             version=row.version,
         )
@@ -115,4 +118,5 @@ class PublicRecord:
             "randomness": self.randomness,
             "seed": self.seed,
             "winning_number": self.winning_number,
+            "bls_checked": self.bls_checked,
         }

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -269,6 +270,8 @@ class DrawRecord(Base):
     randomness: Mapped[str | None] = mapped_column(String(64))
     seed: Mapped[str | None] = mapped_column(String(64))
     winning_number: Mapped[int | None] = mapped_column(Integer)
+    # drand only: whether the bot checked round R's BLS signature before drawing (None: local, or not drawn).
+    bls_checked: Mapped[bool | None] = mapped_column(Boolean)
     drawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)

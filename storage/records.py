@@ -96,6 +96,7 @@ class DrawRecords:
         randomness: str,
         seed: str,
         winning_number: int,
+        bls_checked: bool | None,
         now: dt.datetime,
     ) -> bool:
         """frozen → drawn, once: True only for the one caller whose result is stored."""
@@ -108,6 +109,7 @@ class DrawRecords:
                 randomness=randomness,
                 seed=seed,
                 winning_number=winning_number,
+                bls_checked=bls_checked,
                 drawn_at=now,
                 last_error=None,
             )

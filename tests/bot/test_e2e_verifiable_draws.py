@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from core.beacon import QUICKNET_CHAIN_HASH
 from core.clock import FixedClock
 from tests.bot.harness import ADMIN, BotHarness
 from tests.support.beacon import FakeDrand
@@ -123,6 +124,9 @@ async def test_frozen_then_drawn_and_every_view_agrees_and_the_export_verifies(
     inline = re.search(r"python -m core\.verify '(\{.*\})'", verified)
     assert inline
     assert json.loads(inline.group(1))["winning_number"] == int(number.group(1))
+    # Only drand can vouch for the randomness: /verify says where to compare, and that BLS went unchecked.
+    assert f"{QUICKNET_CHAIN_HASH}/public/{json.loads(inline.group(1))['round']} must give" in verified
+    assert "Warning: the bot did not check this round's BLS signature." in verified
 
     harness.api.send_command(ADMIN, f"/exportrecord {DAY}")
     await harness.api.wait_for_message(ADMIN, lambda t: f"record-{DAY}.json" in t)

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import itertools
+import json
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from core import verify
-from core.beacon import DrandBeacon, DrawPolicy, first_round_at_or_after, round_time
+from core.beacon import QUICKNET_CHAIN_HASH, DrandBeacon, DrawPolicy, first_round_at_or_after, round_time
 from core.clock import FixedClock
 from core.draws import draw_seed, verifiable_winner
 from core.results import EventStatus
@@ -22,6 +27,7 @@ from core.service import LotteryService
 from storage import Database
 from tests.core.players import joined_player
 from tests.support.beacon import FakeDrand, fake_round
+from tests.support.processes import ROOT, clean_env
 
 MAY_1 = dt.date(2024, 5, 1)
 CHANNEL = -1001234
@@ -302,3 +308,104 @@ async def test_a_drand_record_never_falls_back_to_local_randomness(
     assert (waiting.beacon, waiting.randomness, waiting.attempts) == ("drand", None, 1)
     [drawn] = await drand.closing.draw_due()
     assert drawn.winning_number in (1, 2)
+
+
+async def run_verifier(*args: str) -> tuple[int, str]:
+    """`python -m core.verify` as a separate process, while this loop keeps the fake mirrors serving."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "core.verify",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=clean_env(),
+        cwd=ROOT,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
+async def drawn_record(drand: LotteryService, clock: FixedClock) -> dict[str, Any]:
+    await sold(drand, (1, 3), (2, 3))
+    await drand.closing.close_open_events()
+    clock.advance(dt.timedelta(minutes=1))
+    await drand.closing.draw_due()
+    record = await drand.closing.record_on(MAY_1)
+    assert record is not None
+    return record.as_json()
+
+
+def forged(document: dict[str, Any]) -> dict[str, Any]:
+    """Made-up randomness an operator liked better: chosen signature bytes, their SHA-256, a new winner."""
+    for attempt in itertools.count():
+        signature = hashlib.sha256(b"made up %d" % attempt).digest() + b"\x00" * 16
+        randomness = hashlib.sha256(signature).digest()
+        seed = draw_seed(
+            event_id=document["event_id"],
+            ballot_count=document["ballot_count"],
+            root=bytes.fromhex(document["root"]),
+            round_number=document["round"],
+            randomness=randomness,
+        )
+        winner = verifiable_winner(seed, document["ballot_count"])
+        if winner != document["winning_number"]:
+            return document | {
+                "signature": signature.hex(),
+                "randomness": randomness.hex(),
+                "seed": seed.hex(),
+                "winning_number": winner,
+            }
+    raise AssertionError("unreachable")
+
+
+async def test_made_up_randomness_is_named_offline_and_caught_online(
+    drand: LotteryService, clock: FixedClock, mirrors: tuple[FakeDrand, FakeDrand], tmp_path: Path
+) -> None:
+    document = forged(await drawn_record(drand, clock))
+    path = tmp_path / "forged.json"
+    path.write_text(json.dumps(document))
+
+    # Offline nothing can tell: it passes, but says where to compare and what drand must give.
+    status, out = await run_verifier(str(path))
+    assert status == 0, out
+    url = f"https://api.drand.sh/{QUICKNET_CHAIN_HASH}/public/{document['round']}"
+    assert f"compare with drand: {url} must give randomness {document['randomness']}" in out
+
+    # Online, against the (fake) drand that served the real round: the forgery fails.
+    status, out = await run_verifier("--online", "--drand-url", mirrors[0].url, str(path))
+    assert status == 1, out
+    assert f"FAIL signature is not round {document['round']}'s signature" in out
+    assert f"FAIL randomness is not round {document['round']}'s randomness" in out
+
+
+async def test_the_true_record_passes_online_and_an_unreachable_drand_fails_it(
+    drand: LotteryService, clock: FixedClock, mirrors: tuple[FakeDrand, FakeDrand], tmp_path: Path
+) -> None:
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(await drawn_record(drand, clock)))
+    status, out = await run_verifier("--online", "--drand-url", mirrors[1].url, str(path))
+    assert status == 0, out
+    assert "fetched from drand matches the record" in out
+    await mirrors[1].down()
+    status, out = await run_verifier("--online", "--drand-url", mirrors[1].url, str(path))
+    assert status == 1, out
+    assert "FAIL could not fetch round" in out
+
+
+async def test_the_record_says_whether_the_bot_checked_bls_and_the_verifier_repeats_it(
+    drand: LotteryService, clock: FixedClock, tmp_path: Path
+) -> None:
+    document = await drawn_record(drand, clock)
+    assert document["bls_checked"] is False  # this test's beacon runs with verify_signatures=False
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(document))
+    status, out = await run_verifier(str(path))
+    assert status == 0, out
+    assert f"WARNING: the bot did NOT check round {document['round']}'s BLS signature" in out
+    path.write_text(json.dumps(document | {"bls_checked": True}))
+    status, out = await run_verifier(str(path))
+    assert status == 0, out
+    assert "WARNING" not in out
+    assert f"the bot checked round {document['round']}'s BLS signature" in out

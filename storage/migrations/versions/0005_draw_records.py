@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("randomness", sa.String(length=64), nullable=True),
         sa.Column("seed", sa.String(length=64), nullable=True),
         sa.Column("winning_number", sa.Integer(), nullable=True),
+        sa.Column("bls_checked", sa.Boolean(), nullable=True),
         sa.Column("drawn_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
