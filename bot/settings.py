@@ -231,6 +231,7 @@ class Settings(BaseSettings):
             beacon=beacon,
             delay=dt.timedelta(seconds=self.draw_beacon_delay),
             results_chat_id=self.results_channel_id,
+            messages_per_second=self.messages_per_second,
         )
 
     def lottery_rules(self) -> LotteryRules:

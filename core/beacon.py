@@ -92,6 +92,22 @@ class DrawPolicy:
     beacon: Beacon | None = None
     delay: dt.timedelta = dt.timedelta(0)
     results_chat_id: int | None = None
+    # The outbox's sending rate (MESSAGES_PER_SECOND): when set, the delay grows with the queue so
+    # that every frozen announcement can be sent before round R exists.
+    messages_per_second: float | None = None
+    announce_margin: dt.timedelta = dt.timedelta(seconds=10)
+
+    def delay_for(self, queued: int) -> int:
+        """Whole seconds from freeze to R's earliest time: the configured delay, or longer when
+        `queued` Telegram messages (the announcements and any backlog ahead of them) need more time
+        to go out at the outbox's rate, plus a margin."""
+        configured = math.ceil(self.delay.total_seconds())
+        if self.beacon is None or self.messages_per_second is None:
+            # Local randomness is fixed by the operator's own secret: announcing before the draw
+            # proves nothing more, so the configured delay stands (0: a local close draws at once).
+            return configured
+        sending = math.ceil(queued / self.messages_per_second + self.announce_margin.total_seconds())
+        return max(configured, sending)
 
 
 def signature_verifies(beacon_round: BeaconRound, public_key: bytes = QUICKNET_PUBLIC_KEY) -> bool:

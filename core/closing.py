@@ -6,8 +6,10 @@ from as many processes as it likes.
 1. Freeze: one transaction that starts with a guarded UPDATE (open → closed) only one caller can win,
    computes the Merkle root over the stored ballot leaves, names the beacon round R (the first round
    at or after the freeze time plus the delay) and stores the frozen record, chained to the previous
-   one. When R lies ahead, the record is queued for announcement in the same transaction, so it is
-   published before anyone can know R's randomness.
+   one. When R lies ahead, the record is queued for announcement in the same transaction, the public
+   channel first; the delay (stored in the record, so R stays recomputable) is the configured one, or
+   longer when the outbox needs longer to send every announcement at its rate, so that they can all
+   go out before anyone can know R's randomness.
 2. Draw: once R's time has passed, its randomness is fetched outside any transaction; the seed and the
    winner follow from the record, and one guarded UPDATE (frozen → drawn) stores them with the
    notices. Only one caller can win it; a restart finds the record frozen and draws it then (R in the
@@ -124,17 +126,30 @@ class Closing:
             leaves = hashed_leaves(event_id, await uow.records.leaf_inputs(event_id))
             if len(leaves) != ballot_count:
                 raise RuntimeError(f"event {event_id} counts {ballot_count} ballots but stores {len(leaves)}")
-            record = await self._frozen_record(uow, event_id, day, ballot_count, merkle.root(leaves), now)
+            # Everything the outbox must send before R: what is pending already, this event's
+            # participants and the channel; R is chosen so that, at the outbox's rate, it can.
+            queued = await uow.records.telegram_backlog() + await uow.records.reachable_participants(event_id)
+            delay = self._policy.delay_for(queued + (self._policy.results_chat_id is not None))
+            record = await self._frozen_record(
+                uow, event_id, day, ballot_count, merkle.root(leaves), now, delay
+            )
             if record.draw_after > now:
                 await self._announce(uow, "frozen", event_id, now, participants=True)
         log.info("froze the event of %s: %s ballots, round %s", day, ballot_count, record.beacon_round)
         return DrawResult(event_id, day, ballot_count, None, None, waiting_for_round=record.beacon_round)
 
     async def _frozen_record(
-        self, uow: UnitOfWork, event_id: int, day: dt.date, ballot_count: int, root: bytes, now: dt.datetime
+        self,
+        uow: UnitOfWork,
+        event_id: int,
+        day: dt.date,
+        ballot_count: int,
+        root: bytes,
+        now: dt.datetime,
+        delay: int,
     ) -> DrawRecord:
         frozen_at = int(now.timestamp())
-        target = frozen_at + int(self._policy.delay.total_seconds())
+        target = frozen_at + delay
         previous = await uow.records.latest_before(day)
         values: dict[str, object] = {
             "event_id": event_id,
@@ -289,13 +304,14 @@ class Closing:
     async def _announce(
         self, uow: UnitOfWork, kind: str, event_id: int, now: dt.datetime, *, participants: bool
     ) -> None:
-        if participants:
-            await uow.outbox.add_for_participants(kind=kind, event_id=event_id, now=now)
+        """The public channel first: the outbox sends in queue order, so the channel hears before anyone."""
         chat = self._policy.results_chat_id
         if chat is not None:
             await uow.outbox.add(
                 kind=kind, channel="telegram", recipient=str(chat), event_id=event_id, player_id=None, now=now
             )
+        if participants:
+            await uow.outbox.add_for_participants(kind=kind, event_id=event_id, now=now)
 
     async def record_on(self, day: dt.date | None = None) -> PublicRecord | None:
         """The public record of `day`'s draw (the latest when no day is given); None if it has none."""

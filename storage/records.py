@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import insert_ignoring_conflicts
-from storage.models import DrawRecord
+from storage.models import DrawRecord, OutboxMessage, Player, Registration
 
 CHAIN_LOCK = 7_253_008  # an arbitrary advisory-lock key of this project (storage.schema uses 7_253_001)
 
@@ -53,6 +53,23 @@ class DrawRecords:
             return list(await cursor.fetchall())
         finally:
             await cursor.close()
+
+    async def telegram_backlog(self) -> int:
+        """Telegram messages the outbox has yet to send: a new announcement queues behind them."""
+        statement = select(func.count()).where(
+            OutboxMessage.status == "pending", OutboxMessage.channel == "telegram"
+        )
+        return int((await self._session.execute(statement)).scalar_one())
+
+    async def reachable_participants(self, event_id: int) -> int:
+        """Participants a frozen announcement goes to (those with a Telegram chat)."""
+        statement = (
+            select(func.count())
+            .select_from(Registration)
+            .join(Player, Player.id == Registration.player_id)
+            .where(Registration.event_id == event_id, Player.telegram_id.is_not(None))
+        )
+        return int((await self._session.execute(statement)).scalar_one())
 
     async def add_frozen(self, **values: object) -> bool:
         """Store an event's frozen record; False when the event already has one."""

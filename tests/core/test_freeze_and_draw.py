@@ -409,3 +409,69 @@ async def test_the_record_says_whether_the_bot_checked_bls_and_the_verifier_repe
     assert status == 0, out
     assert "WARNING" not in out
     assert f"the bot checked round {document['round']}'s BLS signature" in out
+
+
+async def test_the_public_channel_is_queued_before_every_participant(
+    drand: LotteryService, db: Database
+) -> None:
+    for telegram_id in range(1, 6):
+        await sold(drand, (telegram_id, 1))
+    [frozen] = await drand.closing.close_open_events()
+    async with db.snapshot() as uow:
+        queue = [m.recipient for m in await uow.outbox.for_event(frozen.event_id) if m.kind == "frozen"]
+    assert queue[0] == str(CHANNEL)  # the outbox sends in queue order
+    assert sorted(queue[1:]) == ["1", "2", "3", "4", "5"]
+
+
+async def test_round_r_leaves_time_to_send_every_announcement_and_the_verifier_recomputes_it(
+    db: Database, rules: LotteryRules, clock: FixedClock, mirrors: tuple[FakeDrand, FakeDrand]
+) -> None:
+    beacon = DrandBeacon([m.url for m in mirrors], verify_signatures=False, timeout=1)
+    slow = DrawPolicy(beacon=beacon, delay=DELAY, results_chat_id=CHANNEL, messages_per_second=0.5)
+    service = LotteryService(db, rules=rules, clock=clock, draws=slow)
+    for telegram_id in range(1, 21):
+        await sold(service, (telegram_id, 1))
+    [frozen] = await service.closing.close_open_events()
+    record = await service.closing.record_on(MAY_1)
+    assert record is not None
+    # 20 participants and the channel at 0.5 message/s take 42 s, plus a 10 s margin: more than 30 s.
+    assert record.delay == 52
+    assert round_time(record.round) >= record.frozen_at + 52
+    async with db.snapshot() as uow:
+        announcements = [m for m in await uow.outbox.for_event(frozen.event_id) if m.kind == "frozen"]
+    assert len(announcements) == 21
+    assert len(announcements) / 0.5 <= round_time(record.round) - record.frozen_at
+
+    clock.advance(dt.timedelta(seconds=60))
+    await service.closing.draw_due()
+    drawn = await service.closing.record_on(MAY_1)
+    assert drawn is not None
+    assert verify.problems(drawn.as_json(), None) == []  # R follows from the stored delay
+    shortened = drawn.as_json() | {"delay": 30}
+    shortened["record_hash"] = verify.record_hash(shortened)
+    assert "round is not the first quicknet round at or after frozen_at + delay" in verify.problems(
+        shortened, None
+    )
+
+
+async def test_a_backlog_in_the_outbox_pushes_round_r_further(
+    db: Database, rules: LotteryRules, clock: FixedClock, mirrors: tuple[FakeDrand, FakeDrand]
+) -> None:
+    beacon = DrandBeacon([m.url for m in mirrors], verify_signatures=False, timeout=1)
+    policy = DrawPolicy(beacon=beacon, delay=DELAY, messages_per_second=1)
+    service = LotteryService(db, rules=rules, clock=clock, draws=policy)
+    await sold(service, (1, 1))
+    async with db.transaction() as uow:
+        for n in range(40):
+            await uow.outbox.add(
+                kind="frozen",
+                channel="telegram",
+                recipient=str(1000 + n),
+                event_id=None,
+                player_id=None,
+                now=clock.now(),
+            )
+    await service.closing.close_open_events()
+    record = await service.closing.record_on(MAY_1)
+    assert record is not None
+    assert record.delay == 40 + 1 + 10  # the backlog, the one participant, the margin
