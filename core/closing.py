@@ -5,8 +5,9 @@ from as many processes as it likes.
 
 1. Freeze: one transaction that starts with a guarded UPDATE (open → closed) only one caller can win,
    computes the Merkle root over the stored ballot leaves, names the beacon round R (the first round
-   at or after the freeze time plus the delay) and stores the frozen record, chained to the previous
-   one. When R lies ahead, the record is queued for announcement in the same transaction, the public
+   at or after the freeze time plus the delay) and stores the frozen record, chained to the record
+   frozen last (freeze order, not day order: a day frozen late after a failure never forks the chain).
+   When R lies ahead, the record is queued for announcement in the same transaction, the public
    channel first; the delay (stored in the record, so R stays recomputable) is the configured one, or
    longer when the outbox needs longer to send every announcement at its rate, so that they can all
    go out before anyone can know R's randomness.
@@ -150,7 +151,7 @@ class Closing:
     ) -> DrawRecord:
         frozen_at = int(now.timestamp())
         target = frozen_at + delay
-        previous = await uow.records.latest_before(day)
+        previous = await uow.records.last_frozen()
         values: dict[str, object] = {
             "event_id": event_id,
             "day": day,
@@ -160,6 +161,7 @@ class Closing:
             "frozen_at": frozen_at,
             "delay_seconds": target - frozen_at,
             "previous_record_hash": previous.record_hash if previous is not None else None,
+            "chain_position": previous.chain_position + 1 if previous is not None else 1,
         }
         if self._policy.beacon is None:
             # Commit–reveal: the randomness is SHA-256 of a secret kept here, and its own hash is

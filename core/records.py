@@ -2,8 +2,9 @@
 
 A record has two parts. The frozen part is fixed at close, before the randomness exists: the ballot
 count, the Merkle root, the beacon round R (from the freeze time and the delay alone), and the hash
-of the previous record's frozen part. Its hash, `record_hash`, is announced at freeze and named by
-the next day's record. The drawn part (signature, randomness, seed, winning number) follows from the
+of the record frozen before it (freeze order, which is day order unless a day's freeze failed and
+was made later). Its hash, `record_hash`, is announced at freeze and named by the next record frozen.
+The drawn part (signature, randomness, seed, winning number) follows from the
 frozen part and the beacon, so chaining the frozen parts commits to every draw.
 
 `python -m core.verify` checks the same document with its own, independent code.

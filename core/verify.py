@@ -9,7 +9,8 @@ round follows from the freeze time and the delay (drand quicknet), or, for the w
 commit-reveal, the revealed randomness matches the commitment published at freeze; the randomness is
 SHA-256 of its signature; the seed follows from the version, event, ballot count, Merkle root, round
 and randomness; the winner follows from the seed; every inclusion proof given leads to the root; and
-each record names the record_hash of the one before it.
+each record names the record_hash of the one before it (give records in the order they were
+frozen, as each names the one frozen before it; that is day order unless a freeze failed).
 
 Offline, nothing here can tell a real drand round from bytes made up to look like one: a made-up
 signature whose SHA-256 is the "randomness" passes every check above. So for each drand record the

@@ -260,6 +260,8 @@ class DrawRecord(Base):
     beacon_round: Mapped[int] = mapped_column(BigInteger)
     # When round R's randomness can exist; nothing is fetched before.
     draw_after: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # 1, 2, 3… in freeze order; unique, so two freezes can never name the same previous record.
+    chain_position: Mapped[int] = mapped_column(Integer, unique=True)
     previous_record_hash: Mapped[str | None] = mapped_column(String(64))
     # Local commit–reveal only: SHA-256 of the randomness, published at freeze; the secret is kept
     # here unpublished until the draw reveals it as the record's "signature".

@@ -20,12 +20,12 @@ class DrawRecords:
         self._session = session
 
     async def lock_chain(self) -> None:
-        """Freezes one at a time, so each links to the one before it and the chain never forks.
+        """Freezes one at a time, so each links to the last one frozen and the chain never forks.
 
-        SQLite's writers are one at a time already (BEGIN IMMEDIATE), and closers freeze in day order.
-        On PostgreSQL two freezes of different days in flight at once could each read the same
-        previous record; a transaction-scoped advisory lock makes the second wait for the first's
-        commit, whatever order its callers freeze in.
+        SQLite's writers are one at a time already (BEGIN IMMEDIATE). On PostgreSQL two freezes of
+        different days in flight at once could each read the same last record; a transaction-scoped
+        advisory lock makes the second wait for the first's commit. The unique chain position is the
+        backstop: a second record after the same one cannot be stored, and its freeze rolls back.
         """
         connection = await self._session.connection()
         if connection.dialect.name == "postgresql":
@@ -88,8 +88,17 @@ class DrawRecords:
         return (await self._session.scalars(select(DrawRecord).where(DrawRecord.day == day))).first()
 
     async def latest_before(self, day: dt.date) -> DrawRecord | None:
-        """The record a new day's record links to: the latest one of an earlier day."""
+        """The record of the latest day before `day` (what /verify shows when no day is given)."""
         statement = select(DrawRecord).where(DrawRecord.day < day).order_by(DrawRecord.day.desc()).limit(1)
+        return (await self._session.scalars(statement)).first()
+
+    async def last_frozen(self) -> DrawRecord | None:
+        """The record a new record links to: the last one frozen, whatever its day.
+
+        The chain follows freeze order, not day order: a day whose freeze failed and is frozen later
+        links to the records frozen meanwhile, so no two records ever name the same previous one.
+        """
+        statement = select(DrawRecord).order_by(DrawRecord.chain_position.desc()).limit(1)
         return (await self._session.scalars(statement)).first()
 
     async def due(self, *, now: dt.datetime) -> Sequence[int]:

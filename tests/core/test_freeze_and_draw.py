@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from core import verify
 from core.beacon import QUICKNET_CHAIN_HASH, DrandBeacon, DrawPolicy, first_round_at_or_after, round_time
@@ -475,3 +476,65 @@ async def test_a_backlog_in_the_outbox_pushes_round_r_further(
     record = await service.closing.record_on(MAY_1)
     assert record is not None
     assert record.delay == 40 + 1 + 10  # the backlog, the one participant, the margin
+
+
+async def test_a_day_frozen_late_after_a_failure_links_to_the_last_record_and_the_chain_never_forks(
+    drand: LotteryService, db: Database, clock: FixedClock
+) -> None:
+    for _ in range(3):
+        await sold(drand, (1, 1))
+        clock.advance(dt.timedelta(days=1))
+    async with db.transaction() as uow:
+        may_2 = await uow.events.on_day(MAY_1 + dt.timedelta(days=1))
+        assert may_2 is not None
+        may_2.ballot_count += 1  # damaged: its freeze fails (counts one ballot more than it stores)
+    await drand.closing.close_due_events()
+    assert await drand.closing.record_on(MAY_1 + dt.timedelta(days=1)) is None  # still open
+    async with db.transaction() as uow:
+        may_2 = await uow.events.on_day(MAY_1 + dt.timedelta(days=1))
+        assert may_2 is not None
+        may_2.ballot_count -= 1  # mended: the next tick freezes it
+    clock.advance(dt.timedelta(minutes=1))
+    await drand.closing.close_due_events()
+    clock.advance(dt.timedelta(minutes=1))
+    await drand.closing.draw_due()
+
+    first, second, third = [(await drand.closing.record_on(MAY_1 + dt.timedelta(days=n))) for n in range(3)]
+    assert first is not None
+    assert second is not None
+    assert third is not None
+    hashes = [r.previous_record_hash for r in (first, second, third)]
+    assert len(set(hashes)) == 3  # no two records name the same previous one
+    # Freeze order: May 1, May 3, then May 2 (frozen late) names May 3.
+    assert (first.previous_record_hash, third.previous_record_hash, second.previous_record_hash) == (
+        None,
+        first.record_hash,
+        third.record_hash,
+    )
+    chain = [first.as_json(), third.as_json(), second.as_json()]
+    assert [verify.problems(r, p) for r, p in zip(chain, [None, *chain[:-1]], strict=True)] == [[], [], []]
+    assert verify.problems(second.as_json(), first.as_json()) != []  # day order is not the chain
+
+
+async def test_the_database_refuses_a_second_record_after_the_same_one(
+    drand: LotteryService, db: Database, clock: FixedClock
+) -> None:
+    await sold(drand, (1, 1))
+    await drand.closing.close_open_events()
+    async with db.snapshot() as uow:
+        record = await uow.records.on_day(MAY_1)
+    assert record is not None
+    assert record.chain_position == 1
+    clock.advance(dt.timedelta(days=1))
+    await sold(drand, (1, 1))
+    async with db.snapshot() as uow:
+        may_2 = await uow.events.on_day(MAY_1 + dt.timedelta(days=1))
+    assert may_2 is not None
+    with pytest.raises(IntegrityError):
+        async with db.transaction() as uow:
+            await uow.records.add_frozen(
+                event_id=may_2.id, day=may_2.day, version="lottery-draw-v1", beacon="drand", ballot_count=1,
+                root="00" * 32, frozen_at=0, delay_seconds=30, beacon_round=1, draw_after=clock.now(),
+                previous_record_hash=record.record_hash, chain_position=1, commitment=None,
+                record_hash="11" * 32,
+            )  # fmt: skip

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("delay_seconds", sa.Integer(), nullable=False),
         sa.Column("beacon_round", sa.BigInteger(), nullable=False),
         sa.Column("draw_after", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("chain_position", sa.Integer(), nullable=False),
         sa.Column("previous_record_hash", sa.String(length=64), nullable=True),
         sa.Column("commitment", sa.String(length=64), nullable=True),
         sa.Column("secret", sa.String(length=64), nullable=True),
@@ -51,6 +52,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["event_id"], ["events.id"], name=op.f("fk_draw_records_event_id_events")),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_draw_records")),
         sa.UniqueConstraint("day", name=op.f("uq_draw_records_day")),
+        sa.UniqueConstraint("chain_position", name=op.f("uq_draw_records_chain_position")),
     )
     op.create_index("ix_draw_records_state_draw_after", "draw_records", ["state", "draw_after"])
 
