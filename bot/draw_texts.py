@@ -156,7 +156,13 @@ def verify_text(record: PublicRecord) -> str:
 
 
 def _drand_lines(record: PublicRecord) -> list[str]:
-    """Only drand can say the randomness is real: where to compare it, and whether the bot checked BLS."""
+    """Only drand can say the randomness is real: where to compare it, and whether the bot checked BLS.
+
+    A local record instead says when its commitment was published."""
+    if record.beacon == "local":
+        if record.committed_at == "open":
+            return [_("The commitment was published when the lottery opened, before any ballot.")]
+        return [_("Warning: this lottery predates commitments made at opening; it committed only at freeze.")]
     if record.beacon != "drand":
         return []
     lines = [
@@ -173,6 +179,14 @@ def no_record(day: str) -> str:
     return _(
         "The lottery of {day} has no draw record: it is still open, was cancelled, or had no ballots."
     ).format(day=day)
+
+
+def commitment_text(day: str, commitment: str) -> str:
+    """/verify DATE of an open lottery in local mode: the commitment its draw will reveal."""
+    return _(
+        "The lottery of {day} is still open. Its draw will reveal the server secret committed to as "
+        "{commitment} (weaker: local mode). /verify {day} after the draw shows the reveal."
+    ).format(day=day, commitment=commitment)
 
 
 def no_records() -> str:

@@ -131,9 +131,9 @@ class Closing:
             # participants and the channel; R is chosen so that, at the outbox's rate, it can.
             queued = await uow.records.telegram_backlog() + await uow.records.reachable_participants(event_id)
             delay = self._policy.delay_for(queued + (self._policy.results_chat_id is not None))
-            record = await self._frozen_record(
-                uow, event_id, day, ballot_count, merkle.root(leaves), now, delay
-            )
+            event = await uow.events.by_id(event_id)
+            assert event is not None
+            record = await self._frozen_record(uow, event, ballot_count, merkle.root(leaves), now, delay)
             if record.draw_after > now:
                 await self._announce(uow, "frozen", event_id, now, participants=True)
         log.info("froze the event of %s: %s ballots, round %s", day, ballot_count, record.beacon_round)
@@ -142,13 +142,13 @@ class Closing:
     async def _frozen_record(
         self,
         uow: UnitOfWork,
-        event_id: int,
-        day: dt.date,
+        event: Event,
         ballot_count: int,
         root: bytes,
         now: dt.datetime,
         delay: int,
     ) -> DrawRecord:
+        event_id, day = event.id, event.day
         frozen_at = int(now.timestamp())
         target = frozen_at + delay
         previous = await uow.records.last_frozen()
@@ -164,15 +164,25 @@ class Closing:
             "chain_position": previous.chain_position + 1 if previous is not None else 1,
         }
         if self._policy.beacon is None:
-            # Commit–reveal: the randomness is SHA-256 of a secret kept here, and its own hash is
-            # published now; revealing the secret at the draw proves the randomness was fixed at freeze.
-            secret = secrets.token_bytes(32)
-            randomness = hashlib.sha256(secret).digest()
+            # Commit–reveal: the randomness is SHA-256 of the event's secret, whose hash was published
+            # when the event was made; revealing the secret at the draw proves it was fixed before any
+            # ballot. An event made before events carried a commitment gets one now, and says so.
+            if event.draw_secret is not None and event.draw_commitment is not None:
+                secret, commitment, committed_at = (
+                    bytes.fromhex(event.draw_secret),
+                    event.draw_commitment,
+                    "open",
+                )
+            else:
+                secret = secrets.token_bytes(32)
+                commitment = hashlib.sha256(hashlib.sha256(secret).digest()).hexdigest()
+                committed_at = "freeze"
             values |= {
                 "beacon": "local",
                 "beacon_round": 0,
                 "draw_after": dt.datetime.fromtimestamp(target, dt.UTC),
-                "commitment": hashlib.sha256(randomness).hexdigest(),
+                "commitment": commitment,
+                "committed_at": committed_at,
                 "secret": secret.hex(),
             }
         else:
@@ -182,6 +192,7 @@ class Closing:
                 "beacon_round": round_number,
                 "draw_after": dt.datetime.fromtimestamp(round_time(round_number), dt.UTC),
                 "commitment": None,
+                "committed_at": None,
             }
         public = {
             "version": values["version"],
@@ -194,6 +205,7 @@ class Closing:
             "delay": values["delay_seconds"],
             "round": values["beacon_round"],
             "commitment": values["commitment"],
+            "committed_at": values["committed_at"],
             "previous_record_hash": values["previous_record_hash"],
         }
         values["record_hash"] = frozen_hash(public)
@@ -325,6 +337,14 @@ class Closing:
                     raise NoEventOnDate(day)
                 row = await uow.records.on_day(day)
         return None if row is None else PublicRecord.of(row)
+
+    async def commitment_on(self, day: dt.date) -> str | None:
+        """With DRAW_BEACON=local, the commitment published for `day`'s event while it is not yet frozen."""
+        if self._policy.beacon is not None:
+            return None
+        async with self._ctx.db.snapshot() as uow:
+            event = await uow.events.on_day(day)
+        return None if event is None or event.status != "open" else event.draw_commitment
 
     async def waiting(self) -> list[PublicRecord]:
         """Records frozen and waiting for their randomness, oldest first."""

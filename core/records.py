@@ -32,6 +32,7 @@ FROZEN_FIELDS = (
     "delay",
     "round",
     "commitment",
+    "committed_at",
     "previous_record_hash",
 )
 
@@ -66,6 +67,8 @@ class PublicRecord:
     bls_checked: bool | None = None
     attempts: int = 0
     version: str = DRAW_VERSION.decode()
+    # Local only: "open" (commitment published with the event) or "freeze" (an older event's, later).
+    committed_at: str | None = None
 
     @property
     def drawn(self) -> bool:
@@ -93,6 +96,7 @@ class PublicRecord:
             bls_checked=row.bls_checked,
             attempts=row.attempts,
             version=row.version,
+            committed_at=row.committed_at,
         )
 
     def frozen_part(self) -> dict[str, Any]:
@@ -107,6 +111,7 @@ class PublicRecord:
             "delay": self.delay,
             "round": self.round,
             "commitment": self.commitment,
+            "committed_at": self.committed_at,
             "previous_record_hash": self.previous_record_hash,
         }
 

@@ -48,6 +48,7 @@ FROZEN = (
     "delay",
     "round",
     "commitment",
+    "committed_at",
     "previous_record_hash",
 )
 
@@ -183,14 +184,16 @@ def problems(record: dict[str, Any], previous: dict[str, Any] | None) -> list[st
     if record["record_hash"] != record_hash(record):
         found.append("record_hash is not the hash of the frozen part")
     if record["beacon"] == "drand":
-        if record.get("commitment") is not None:
+        if record.get("commitment") is not None or record.get("committed_at") is not None:
             found.append("a drand record carries no commitment")
         if record["round"] != quicknet_round(record["frozen_at"] + record["delay"]):
             found.append("round is not the first quicknet round at or after frozen_at + delay")
     elif record["beacon"] == "local":
         revealed = hashlib.sha256(bytes.fromhex(record["randomness"])).hexdigest()
         if record.get("commitment") != revealed:
-            found.append("revealed randomness does not match the commitment made at freeze")
+            found.append("revealed randomness does not match the commitment")
+        if record.get("committed_at") not in ("open", "freeze"):
+            found.append("committed_at is not 'open' or 'freeze'")
     else:
         found.append(f"unknown beacon {record['beacon']!r}")
     if hashlib.sha256(bytes.fromhex(record["signature"])).hexdigest() != record["randomness"]:
@@ -217,6 +220,10 @@ def round_url(record: dict[str, Any], base: str = DRAND_URLS[0]) -> str:
 
 def notes(record: dict[str, Any]) -> list[str]:
     """What a reader must check by hand: only drand itself can say a round's randomness is real."""
+    if record.get("beacon") == "local":
+        if record.get("committed_at") == "open":
+            return ["local commit-reveal: the commitment was published when the event opened"]
+        return ["WARNING: local commit-reveal committed only at freeze (an event older than commitments)"]
     if record.get("beacon") != "drand":
         return []
     said = {

@@ -106,6 +106,10 @@ class Event(Base):
     draw_seed: Mapped[str | None] = mapped_column(String(128))
     winning_number: Mapped[int | None] = mapped_column(Integer)
     winner_player_id: Mapped[int | None] = mapped_column(ForeignKey("players.id"))
+    # DRAW_BEACON=local: a secret made with the event, and SHA-256(SHA-256(secret)) published while it
+    # is open (/verify DATE); the draw reveals the secret. Unused with drand.
+    draw_secret: Mapped[str | None] = mapped_column(String(64))
+    draw_commitment: Mapped[str | None] = mapped_column(String(64))
 
 
 class Registration(Base):
@@ -266,6 +270,9 @@ class DrawRecord(Base):
     # Local commit–reveal only: SHA-256 of the randomness, published at freeze; the secret is kept
     # here unpublished until the draw reveals it as the record's "signature".
     commitment: Mapped[str | None] = mapped_column(String(64))
+    # Local only: "open" when the commitment was published with the event, "freeze" for an event
+    # made before events carried one (weaker: published only at freeze; the verifier warns).
+    committed_at: Mapped[str | None] = mapped_column(String(16))
     secret: Mapped[str | None] = mapped_column(String(64))
     record_hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str | None] = mapped_column(Text)

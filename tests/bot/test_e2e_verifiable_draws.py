@@ -171,3 +171,30 @@ async def test_a_restart_between_freeze_and_draw_draws_once_and_announces_once(
     await harness.restart()
     messages = await harness.settle(1)
     assert len([t for t in messages if "You won" in t]) == 1
+
+
+async def test_local_mode_shows_the_commitment_before_any_ballot_and_the_record_reveals_it(
+    harness: BotHarness, tmp_path: Path
+) -> None:
+    await harness.say(1, "/start", first_name="P1")
+    before = await harness.say(1, f"/verify {DAY}")
+    committed = re.search(r"committed to as ([0-9a-f]{64})", before)
+    assert committed, before
+    assert "still open" in before
+    await harness.player_with_ballots(1, 2)
+    await harness.player_with_ballots(2, 1)
+    await harness.say(ADMIN, "/close")
+    await harness.api.wait_for_message(1, lambda t: "/verify" in t and DAY in t)
+
+    verified = await harness.say(1, f"/verify {DAY}")
+    assert committed.group(1) in verified
+    assert "The commitment was published when the lottery opened, before any ballot." in verified
+    inline = re.search(r"python -m core\.verify '(\{.*\})'", verified)
+    assert inline
+    document = json.loads(inline.group(1))
+    assert (document["commitment"], document["committed_at"]) == (committed.group(1), "open")
+    path = tmp_path / "local.json"
+    path.write_text(inline.group(1))
+    checked = _verifier(str(path))
+    assert checked.returncode == 0, checked.stdout
+    assert "the commitment was published when the event opened" in checked.stdout

@@ -230,16 +230,21 @@ async def test_catching_up_after_downtime_freezes_every_missed_day_and_draws_the
         assert verify.problems(record, previous) == []
 
 
-async def test_the_local_commit_reveal_publishes_a_commitment_at_freeze_and_reveals_at_the_draw(
+async def test_the_local_commit_reveal_commits_when_the_event_opens_and_reveals_at_the_draw(
     db: Database, rules: LotteryRules, clock: FixedClock
 ) -> None:
     local = LotteryService(db, rules=rules, clock=clock, draws=DrawPolicy(delay=DELAY))
+    await local.events.create(MAY_1)
+    published = await local.closing.commitment_on(MAY_1)
+    assert published is not None  # before any ballot
     await sold(local, (1, 5))
+    assert await local.closing.commitment_on(MAY_1) == published
     [frozen] = await local.closing.close_open_events()
+    assert await local.closing.commitment_on(MAY_1) is None  # frozen: the record carries it now
     record = await local.closing.record_on(MAY_1)
     assert record is not None
     assert record.beacon == "local"
-    assert record.commitment is not None
+    assert (record.commitment, record.committed_at) == (published, "open")
     assert (record.signature, record.randomness, record.winning_number) == (None, None, None)
     assert frozen.waiting_for_round == 0
     clock.advance(DELAY)
@@ -538,3 +543,28 @@ async def test_the_database_refuses_a_second_record_after_the_same_one(
                 previous_record_hash=record.record_hash, chain_position=1, commitment=None,
                 record_hash="11" * 32,
             )  # fmt: skip
+
+
+async def test_an_event_made_before_commitments_commits_at_freeze_and_its_record_says_so(
+    db: Database, rules: LotteryRules, clock: FixedClock
+) -> None:
+    local = LotteryService(db, rules=rules, clock=clock, draws=DrawPolicy(delay=DELAY))
+    await sold(local, (1, 2))
+    async with db.transaction() as uow:
+        event = await uow.events.on_day(MAY_1)
+        assert event is not None
+        event.draw_secret = event.draw_commitment = None  # as an event made before this release
+    await local.closing.close_open_events()
+    clock.advance(DELAY)
+    await local.closing.draw_due()
+    record = await local.closing.record_on(MAY_1)
+    assert record is not None
+    assert record.committed_at == "freeze"
+    document = record.as_json()
+    assert verify.problems(document, None) == []
+    assert verify.notes(document)[0].startswith("WARNING: local commit-reveal committed only at freeze")
+
+
+async def test_a_drand_lottery_shows_no_local_commitment(drand: LotteryService) -> None:
+    await sold(drand, (1, 1))
+    assert await drand.closing.commitment_on(MAY_1) is None

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("chain_position", sa.Integer(), nullable=False),
         sa.Column("previous_record_hash", sa.String(length=64), nullable=True),
         sa.Column("commitment", sa.String(length=64), nullable=True),
+        sa.Column("committed_at", sa.String(length=16), nullable=True),
         sa.Column("secret", sa.String(length=64), nullable=True),
         sa.Column("record_hash", sa.String(length=64), nullable=False),
         sa.Column("signature", sa.Text(), nullable=True),
@@ -55,8 +56,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("chain_position", name=op.f("uq_draw_records_chain_position")),
     )
     op.create_index("ix_draw_records_state_draw_after", "draw_records", ["state", "draw_after"])
+    with op.batch_alter_table("events") as batch:
+        batch.add_column(sa.Column("draw_secret", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("draw_commitment", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("events") as batch:
+        batch.drop_column("draw_commitment")
+        batch.drop_column("draw_secret")
     op.drop_index("ix_draw_records_state_draw_after", table_name="draw_records")
     op.drop_table("draw_records")
