@@ -199,5 +199,19 @@ def export_caption(record: PublicRecord) -> str:
     )
 
 
+def export_not_drawn(record: PublicRecord) -> str:
+    """/exportrecord of a frozen record: nothing to verify yet, and what it waits for."""
+    day = record.day.isoformat()
+    if record.beacon == "drand":
+        return _(
+            "The lottery of {day} is not drawn yet: it is waiting for drand round {round}. "
+            "Export it once drawn; /verify {day} shows the frozen record."
+        ).format(day=day, round=record.round)
+    return _(
+        "The lottery of {day} is not drawn yet: it is waiting for the reveal of its committed secret. "
+        "Export it once drawn; /verify {day} shows the frozen record."
+    ).format(day=day)
+
+
 def export_usage() -> str:
     return _("Usage: /exportrecord YYYY-MM-DD")

@@ -43,6 +43,10 @@ class DrawHandlers(HandlerGroup):
         if record is None or chat is None:
             await reply(update, draw_texts.no_record(day.isoformat()))
             return
+        if not record.drawn:
+            # Half a record would only fail the verifier as malformed: say what it waits for instead.
+            await reply(update, draw_texts.export_not_drawn(record))
+            return
         await chat.send_document(
             document=draw_texts.document(record).encode(),
             filename=f"record-{day.isoformat()}.json",

@@ -94,6 +94,10 @@ async def test_frozen_then_drawn_and_every_view_agrees_and_the_export_verifies(
     pending = await harness.say(3, f"/verify {DAY}")
     assert "Not drawn yet" in pending
     assert root.group(1) in pending
+    # Exporting half a record would fail the verifier as malformed: the admin is told what it waits for.
+    early = await harness.say(ADMIN, f"/exportrecord {DAY}")
+    assert f"not drawn yet: it is waiting for drand round {round_r}" in early
+    assert [d for d in harness.api.documents if d["chat_id"] == ADMIN] == []
 
     # The beacon is unreachable past round R's time: the draw waits, the bot keeps answering.
     for mirror in mirrors:
