@@ -7,6 +7,7 @@ the variable, instead of a traceback later in the night.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -222,6 +223,11 @@ class Settings(BaseSettings):
 
     def draw_policy(self) -> DrawPolicy:
         """Where draws take their randomness: drand quicknet (default) or the local commit–reveal."""
+        if self.draw_beacon is DrawBeaconKind.DRAND and not self.draw_beacon_verify_bls:
+            logging.getLogger(__name__).warning(
+                "DRAW_BEACON_VERIFY_BLS=false: drand rounds are drawn unchecked and every record says so; "
+                "meant for test mirrors only"
+            )
         beacon = (
             DrandBeacon(self.draw_beacon_urls, verify_signatures=self.draw_beacon_verify_bls)
             if self.draw_beacon is DrawBeaconKind.DRAND

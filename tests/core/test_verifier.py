@@ -262,3 +262,11 @@ def test_unreadable_input_fails_without_a_traceback(tmp_path: Path) -> None:
     assert "list.json: FAIL not a JSON object" in result.stdout
     # The record after a malformed one cannot show its chain is intact.
     assert "sound.json: FAIL previous_record_hash" in result.stdout
+
+
+@pytest.mark.parametrize("arguments", [[], ["--online"], ["--drand-url"], ["record.json", "--drand-url"]])
+def test_options_without_a_record_or_a_value_print_the_usage(
+    arguments: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert verify.main(arguments) == 2
+    assert "--online" in capsys.readouterr().out
