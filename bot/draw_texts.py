@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 
 from bot.i18n import _
+from core.beacon import QUICKNET_CHAIN_HASH
 from core.notifications import Notice, NoticeKind
 from core.records import PublicRecord
 from core.results import DrawResult, WinnerInfo
+from core.verify import DRAND_URLS
 
 
 def _when(record: PublicRecord) -> str:
@@ -145,6 +147,7 @@ def verify_text(record: PublicRecord) -> str:
         _("Randomness: {randomness}").format(randomness=record.randomness),
         _("Seed: {seed}").format(seed=record.seed),
         _("Winning number: #{number}").format(number=record.winning_number),
+        *_drand_lines(record),
         "",
         _("Check it yourself with the lottery's source code (Python standard library only):"),
         f"python -m core.verify '{document(record)}'",
@@ -152,10 +155,38 @@ def verify_text(record: PublicRecord) -> str:
     return "\n".join(lines)
 
 
+def _drand_lines(record: PublicRecord) -> list[str]:
+    """Only drand can say the randomness is real: where to compare it, and whether the bot checked BLS.
+
+    A local record instead says when its commitment was published."""
+    if record.beacon == "local":
+        if record.committed_at == "open":
+            return [_("The commitment was published when the lottery opened, before any ballot.")]
+        return [_("Warning: this lottery predates commitments made at opening; it committed only at freeze.")]
+    if record.beacon != "drand":
+        return []
+    lines = [
+        _("Compare with drand: {url} must give this randomness (or add --online to the command).").format(
+            url=f"{DRAND_URLS[0]}/{QUICKNET_CHAIN_HASH}/public/{record.round}"
+        )
+    ]
+    if record.bls_checked is False:
+        lines.append(_("Warning: the bot did not check this round's BLS signature."))
+    return lines
+
+
 def no_record(day: str) -> str:
     return _(
         "The lottery of {day} has no draw record: it is still open, was cancelled, or had no ballots."
     ).format(day=day)
+
+
+def commitment_text(day: str, commitment: str) -> str:
+    """/verify DATE of an open lottery in local mode: the commitment its draw will reveal."""
+    return _(
+        "The lottery of {day} is still open. Its draw will reveal the server secret committed to as "
+        "{commitment} (weaker: local mode). /verify {day} after the draw shows the reveal."
+    ).format(day=day, commitment=commitment)
 
 
 def no_records() -> str:
@@ -166,6 +197,20 @@ def export_caption(record: PublicRecord) -> str:
     return _("Record of {day}. Check it: python -m core.verify record-{day}.json").format(
         day=record.day.isoformat()
     )
+
+
+def export_not_drawn(record: PublicRecord) -> str:
+    """/exportrecord of a frozen record: nothing to verify yet, and what it waits for."""
+    day = record.day.isoformat()
+    if record.beacon == "drand":
+        return _(
+            "The lottery of {day} is not drawn yet: it is waiting for drand round {round}. "
+            "Export it once drawn; /verify {day} shows the frozen record."
+        ).format(day=day, round=record.round)
+    return _(
+        "The lottery of {day} is not drawn yet: it is waiting for the reveal of its committed secret. "
+        "Export it once drawn; /verify {day} shows the frozen record."
+    ).format(day=day)
 
 
 def export_usage() -> str:

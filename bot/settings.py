@@ -7,6 +7,7 @@ the variable, instead of a traceback later in the night.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -69,6 +70,7 @@ class Settings(BaseSettings):
     draw_beacon_urls: Annotated[tuple[str, ...], NoDecode] = DEFAULT_URLS
     draw_beacon_delay: int = Field(default=30, ge=0, le=86_400)
     # Only for test mirrors that serve unsigned rounds: production keeps quicknet's BLS check on.
+    # Turned off, every record drawn says so (bls_checked: false) and the verifier prints a warning.
     draw_beacon_verify_bls: bool = True
     results_channel_id: int | None = None
 
@@ -226,6 +228,11 @@ class Settings(BaseSettings):
 
     def draw_policy(self) -> DrawPolicy:
         """Where draws take their randomness: drand quicknet (default) or the local commit–reveal."""
+        if self.draw_beacon is DrawBeaconKind.DRAND and not self.draw_beacon_verify_bls:
+            logging.getLogger(__name__).warning(
+                "DRAW_BEACON_VERIFY_BLS=false: drand rounds are drawn unchecked and every record says so; "
+                "meant for test mirrors only"
+            )
         beacon = (
             DrandBeacon(self.draw_beacon_urls, verify_signatures=self.draw_beacon_verify_bls)
             if self.draw_beacon is DrawBeaconKind.DRAND
@@ -235,6 +242,7 @@ class Settings(BaseSettings):
             beacon=beacon,
             delay=dt.timedelta(seconds=self.draw_beacon_delay),
             results_chat_id=self.results_channel_id,
+            messages_per_second=self.messages_per_second,
         )
 
     def lottery_rules(self) -> LotteryRules:

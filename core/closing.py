@@ -5,9 +5,12 @@ from as many processes as it likes.
 
 1. Freeze: one transaction that starts with a guarded UPDATE (open → closed) only one caller can win,
    computes the Merkle root over the stored ballot leaves, names the beacon round R (the first round
-   at or after the freeze time plus the delay) and stores the frozen record, chained to the previous
-   one. When R lies ahead, the record is queued for announcement in the same transaction, so it is
-   published before anyone can know R's randomness.
+   at or after the freeze time plus the delay) and stores the frozen record, chained to the record
+   frozen last (freeze order, not day order: a day frozen late after a failure never forks the chain).
+   When R lies ahead, the record is queued for announcement in the same transaction, the public
+   channel first; the delay (stored in the record, so R stays recomputable) is the configured one, or
+   longer when the outbox needs longer to send every announcement at its rate, so that they can all
+   go out before anyone can know R's randomness.
 2. Draw: once R's time has passed, its randomness is fetched outside any transaction; the seed and the
    winner follow from the record, and one guarded UPDATE (frozen → drawn) stores them with the
    notices. Only one caller can win it; a restart finds the record frozen and draws it then (R in the
@@ -124,18 +127,31 @@ class Closing:
             leaves = hashed_leaves(event_id, await uow.records.leaf_inputs(event_id))
             if len(leaves) != ballot_count:
                 raise RuntimeError(f"event {event_id} counts {ballot_count} ballots but stores {len(leaves)}")
-            record = await self._frozen_record(uow, event_id, day, ballot_count, merkle.root(leaves), now)
+            # Everything the outbox must send before R: what is pending already, this event's
+            # participants and the channel; R is chosen so that, at the outbox's rate, it can.
+            queued = await uow.records.telegram_backlog() + await uow.records.reachable_participants(event_id)
+            delay = self._policy.delay_for(queued + (self._policy.results_chat_id is not None))
+            event = await uow.events.by_id(event_id)
+            assert event is not None
+            record = await self._frozen_record(uow, event, ballot_count, merkle.root(leaves), now, delay)
             if record.draw_after > now:
                 await self._announce(uow, "frozen", event_id, now, participants=True)
         log.info("froze the event of %s: %s ballots, round %s", day, ballot_count, record.beacon_round)
         return DrawResult(event_id, day, ballot_count, None, None, waiting_for_round=record.beacon_round)
 
     async def _frozen_record(
-        self, uow: UnitOfWork, event_id: int, day: dt.date, ballot_count: int, root: bytes, now: dt.datetime
+        self,
+        uow: UnitOfWork,
+        event: Event,
+        ballot_count: int,
+        root: bytes,
+        now: dt.datetime,
+        delay: int,
     ) -> DrawRecord:
+        event_id, day = event.id, event.day
         frozen_at = int(now.timestamp())
-        target = frozen_at + int(self._policy.delay.total_seconds())
-        previous = await uow.records.latest_before(day)
+        target = frozen_at + delay
+        previous = await uow.records.last_frozen()
         values: dict[str, object] = {
             "event_id": event_id,
             "day": day,
@@ -145,17 +161,28 @@ class Closing:
             "frozen_at": frozen_at,
             "delay_seconds": target - frozen_at,
             "previous_record_hash": previous.record_hash if previous is not None else None,
+            "chain_position": previous.chain_position + 1 if previous is not None else 1,
         }
         if self._policy.beacon is None:
-            # Commit–reveal: the randomness is SHA-256 of a secret kept here, and its own hash is
-            # published now; revealing the secret at the draw proves the randomness was fixed at freeze.
-            secret = secrets.token_bytes(32)
-            randomness = hashlib.sha256(secret).digest()
+            # Commit–reveal: the randomness is SHA-256 of the event's secret, whose hash was published
+            # when the event was made; revealing the secret at the draw proves it was fixed before any
+            # ballot. An event made before events carried a commitment gets one now, and says so.
+            if event.draw_secret is not None and event.draw_commitment is not None:
+                secret, commitment, committed_at = (
+                    bytes.fromhex(event.draw_secret),
+                    event.draw_commitment,
+                    "open",
+                )
+            else:
+                secret = secrets.token_bytes(32)
+                commitment = hashlib.sha256(hashlib.sha256(secret).digest()).hexdigest()
+                committed_at = "freeze"
             values |= {
                 "beacon": "local",
                 "beacon_round": 0,
                 "draw_after": dt.datetime.fromtimestamp(target, dt.UTC),
-                "commitment": hashlib.sha256(randomness).hexdigest(),
+                "commitment": commitment,
+                "committed_at": committed_at,
                 "secret": secret.hex(),
             }
         else:
@@ -165,6 +192,7 @@ class Closing:
                 "beacon_round": round_number,
                 "draw_after": dt.datetime.fromtimestamp(round_time(round_number), dt.UTC),
                 "commitment": None,
+                "committed_at": None,
             }
         public = {
             "version": values["version"],
@@ -177,6 +205,7 @@ class Closing:
             "delay": values["delay_seconds"],
             "round": values["beacon_round"],
             "commitment": values["commitment"],
+            "committed_at": values["committed_at"],
             "previous_record_hash": values["previous_record_hash"],
         }
         values["record_hash"] = frozen_hash(public)
@@ -221,6 +250,8 @@ class Closing:
             randomness=beacon_round.randomness,
         )
         number = verifiable_winner(seed, record.ballot_count)
+        beacon = self._policy.beacon
+        bls_checked = None if record.beacon == "local" or beacon is None else beacon.checks_signatures
         async with self._ctx.db.transaction() as uow:
             won = await uow.records.claim_draw(
                 event_id,
@@ -228,6 +259,7 @@ class Closing:
                 randomness=beacon_round.randomness.hex(),
                 seed=seed.hex(),
                 winning_number=number,
+                bls_checked=bls_checked,
                 now=now,
             )
             if not won:
@@ -286,13 +318,14 @@ class Closing:
     async def _announce(
         self, uow: UnitOfWork, kind: str, event_id: int, now: dt.datetime, *, participants: bool
     ) -> None:
-        if participants:
-            await uow.outbox.add_for_participants(kind=kind, event_id=event_id, now=now)
+        """The public channel first: the outbox sends in queue order, so the channel hears before anyone."""
         chat = self._policy.results_chat_id
         if chat is not None:
             await uow.outbox.add(
                 kind=kind, channel="telegram", recipient=str(chat), event_id=event_id, player_id=None, now=now
             )
+        if participants:
+            await uow.outbox.add_for_participants(kind=kind, event_id=event_id, now=now)
 
     async def record_on(self, day: dt.date | None = None) -> PublicRecord | None:
         """The public record of `day`'s draw (the latest when no day is given); None if it has none."""
@@ -304,6 +337,14 @@ class Closing:
                     raise NoEventOnDate(day)
                 row = await uow.records.on_day(day)
         return None if row is None else PublicRecord.of(row)
+
+    async def commitment_on(self, day: dt.date) -> str | None:
+        """With DRAW_BEACON=local, the commitment published for `day`'s event while it is not yet frozen."""
+        if self._policy.beacon is not None:
+            return None
+        async with self._ctx.db.snapshot() as uow:
+            event = await uow.events.on_day(day)
+        return None if event is None or event.status != "open" else event.draw_commitment
 
     async def waiting(self) -> list[PublicRecord]:
         """Records frozen and waiting for their randomness, oldest first."""

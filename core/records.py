@@ -2,8 +2,9 @@
 
 A record has two parts. The frozen part is fixed at close, before the randomness exists: the ballot
 count, the Merkle root, the beacon round R (from the freeze time and the delay alone), and the hash
-of the previous record's frozen part. Its hash, `record_hash`, is announced at freeze and named by
-the next day's record. The drawn part (signature, randomness, seed, winning number) follows from the
+of the record frozen before it (freeze order, which is day order unless a day's freeze failed and
+was made later). Its hash, `record_hash`, is announced at freeze and named by the next record frozen.
+The drawn part (signature, randomness, seed, winning number) follows from the
 frozen part and the beacon, so chaining the frozen parts commits to every draw.
 
 `python -m core.verify` checks the same document with its own, independent code.
@@ -31,6 +32,7 @@ FROZEN_FIELDS = (
     "delay",
     "round",
     "commitment",
+    "committed_at",
     "previous_record_hash",
 )
 
@@ -61,8 +63,12 @@ class PublicRecord:
     randomness: str | None = None
     seed: str | None = None
     winning_number: int | None = None
+    # Whether the bot checked round R's BLS signature before drawing: drand only, known once drawn.
+    bls_checked: bool | None = None
     attempts: int = 0
     version: str = DRAW_VERSION.decode()
+    # Local only: "open" (commitment published with the event) or "freeze" (an older event's, later).
+    committed_at: str | None = None
 
     @property
     def drawn(self) -> bool:
@@ -87,8 +93,10 @@ class PublicRecord:
             randomness=row.randomness,
             seed=row.seed,
             winning_number=row.winning_number,
+            bls_checked=row.bls_checked,
             attempts=row.attempts,
             version=row.version,
+            committed_at=row.committed_at,
         )
 
     def frozen_part(self) -> dict[str, Any]:
@@ -103,6 +111,7 @@ class PublicRecord:
             "delay": self.delay,
             "round": self.round,
             "commitment": self.commitment,
+            "committed_at": self.committed_at,
             "previous_record_hash": self.previous_record_hash,
         }
 
@@ -115,4 +124,5 @@ class PublicRecord:
             "randomness": self.randomness,
             "seed": self.seed,
             "winning_number": self.winning_number,
+            "bls_checked": self.bls_checked,
         }

@@ -1,6 +1,7 @@
 """Check a lottery draw record with nothing but Python's standard library.
 
-    python -m core.verify RECORD.json [NEXT_DAY_RECORD.json ...]  (or a record's JSON, as /verify gives it)
+    python -m core.verify [--online [--drand-url URL ...]] RECORD.json [NEXT_RECORD.json ...]
+        (or a record's JSON, as /verify gives it)
     python -m core.verify proof PROOF.json      (or the proof's JSON itself, as the bot's /proof gives it)
 
 For each record: its record_hash is the hash of its frozen part (what was announced at close); the
@@ -8,8 +9,15 @@ round follows from the freeze time and the delay (drand quicknet), or, for the w
 commit-reveal, the revealed randomness matches the commitment published at freeze; the randomness is
 SHA-256 of its signature; the seed follows from the version, event, ballot count, Merkle root, round
 and randomness; the winner follows from the seed; every inclusion proof given leads to the root; and
-each record names the record_hash of the one before it. Not checked here: the drand BLS signature
-itself (that needs pairing arithmetic; the bot checks it with py_ecc when it fetches the round).
+each record names the record_hash of the one before it (give records in the order they were
+frozen, as each names the one frozen before it; that is day order unless a freeze failed).
+
+Offline, nothing here can tell a real drand round from bytes made up to look like one: a made-up
+signature whose SHA-256 is the "randomness" passes every check above. So for each drand record the
+verifier prints the drand URL of round R and the randomness it must give, and says whether the bot
+checked R's BLS signature when it drew (it does unless its operator turned the check off, which the
+record then says). With --online it fetches round R itself (from --drand-url mirrors, by default
+drand's own) and fails unless the signature and randomness are those in the record.
 Exit status 0 means every check passed; anything else prints what failed. Deliberately independent
 of the bot's own code. A lone proof: the leaf is SHA-256 of the version, event, number and the
 holder's receipt, and its path leads to the root.
@@ -21,10 +29,14 @@ import hashlib
 import hmac
 import json
 import sys
+import urllib.request
+from collections.abc import Sequence
 from typing import Any
 
 VERSION = "lottery-draw-v1"
 QUICKNET_GENESIS, QUICKNET_PERIOD = 1692803367, 3
+QUICKNET_CHAIN = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
+DRAND_URLS = ("https://api.drand.sh", "https://drand.cloudflare.com")
 FROZEN = (
     "version",
     "event_id",
@@ -36,6 +48,7 @@ FROZEN = (
     "delay",
     "round",
     "commitment",
+    "committed_at",
     "previous_record_hash",
 )
 
@@ -150,6 +163,8 @@ def shape_problems(document: Any, fields: dict[str, Any]) -> list[str]:
             optional = document.get(name)
             if optional is not None and not _fits(optional, _HASH):
                 found.append(f"{name} is not {_HASH}")
+        if document.get("bls_checked") not in (None, True, False):
+            found.append("bls_checked is not true, false or null")
         for proof in _list(document.get("proofs", [])):
             found.extend(f"a proof: {problem}" for problem in shape_problems(proof, _IN_RECORD))
     return found
@@ -169,14 +184,16 @@ def problems(record: dict[str, Any], previous: dict[str, Any] | None) -> list[st
     if record["record_hash"] != record_hash(record):
         found.append("record_hash is not the hash of the frozen part")
     if record["beacon"] == "drand":
-        if record.get("commitment") is not None:
+        if record.get("commitment") is not None or record.get("committed_at") is not None:
             found.append("a drand record carries no commitment")
         if record["round"] != quicknet_round(record["frozen_at"] + record["delay"]):
             found.append("round is not the first quicknet round at or after frozen_at + delay")
     elif record["beacon"] == "local":
         revealed = hashlib.sha256(bytes.fromhex(record["randomness"])).hexdigest()
         if record.get("commitment") != revealed:
-            found.append("revealed randomness does not match the commitment made at freeze")
+            found.append("revealed randomness does not match the commitment")
+        if record.get("committed_at") not in ("open", "freeze"):
+            found.append("committed_at is not 'open' or 'freeze'")
     else:
         found.append(f"unknown beacon {record['beacon']!r}")
     if hashlib.sha256(bytes.fromhex(record["signature"])).hexdigest() != record["randomness"]:
@@ -195,6 +212,54 @@ def problems(record: dict[str, Any], previous: dict[str, Any] | None) -> list[st
     if previous is not None and record.get("previous_record_hash") != record_hash(previous):
         found.append("previous_record_hash does not match the previous record")
     return found
+
+
+def round_url(record: dict[str, Any], base: str = DRAND_URLS[0]) -> str:
+    return f"{base.rstrip('/')}/{QUICKNET_CHAIN}/public/{record['round']}"
+
+
+def notes(record: dict[str, Any]) -> list[str]:
+    """What a reader must check by hand: only drand itself can say a round's randomness is real."""
+    if record.get("beacon") == "local":
+        if record.get("committed_at") == "open":
+            return ["local commit-reveal: the commitment was published when the event opened"]
+        return ["WARNING: local commit-reveal committed only at freeze (an event older than commitments)"]
+    if record.get("beacon") != "drand":
+        return []
+    said = {
+        True: "the bot checked round {r}'s BLS signature against quicknet's key before drawing",
+        False: "WARNING: the bot did NOT check round {r}'s BLS signature (DRAW_BEACON_VERIFY_BLS=false)",
+        None: "the record does not say whether the bot checked round {r}'s BLS signature",
+    }
+    return [
+        f"compare with drand: {round_url(record)} must give randomness {record['randomness']}",
+        said[record.get("bls_checked")].format(r=record["round"]),
+    ]
+
+
+def online_problems(record: dict[str, Any], urls: Sequence[str], timeout: float = 10.0) -> list[str]:
+    """Fetch round R from the first mirror that answers and compare it with the record."""
+    if record.get("beacon") != "drand":
+        return []
+    failures = []
+    for base in urls:
+        url = round_url(record, base)
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                answer = json.loads(response.read())
+            signature, randomness = answer["signature"], answer["randomness"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            failures.append(f"{url}: {exc}")
+            continue
+        found = []
+        if answer.get("round") != record["round"]:
+            found.append(f"drand at {url} answered another round")
+        if signature != record["signature"]:
+            found.append(f"signature is not round {record['round']}'s signature at {url}")
+        if randomness != record["randomness"]:
+            found.append(f"randomness is not round {record['round']}'s randomness at {url}")
+        return found
+    return [f"could not fetch round {record['round']} from drand: " + "; ".join(failures)]
 
 
 def proof_problems(proof: dict[str, Any]) -> list[str]:
@@ -232,12 +297,31 @@ def _read(path: str) -> str:
         return file.read()
 
 
-def main(paths: list[str]) -> int:
-    if len(paths) == 2 and paths[0] == "proof":
-        return check_proof(paths[1])
-    if not paths:
+def _options(arguments: list[str]) -> tuple[bool, list[str], list[str]] | None:
+    """(--online, --drand-url values, record paths), or None when an option lacks its value."""
+    online, urls, paths = False, [], []
+    rest = iter(arguments)
+    for argument in rest:
+        if argument == "--online":
+            online = True
+        elif argument == "--drand-url":
+            url = next(rest, None)
+            if url is None:
+                return None
+            urls.append(url)
+        else:
+            paths.append(argument)
+    return online, urls or list(DRAND_URLS), paths
+
+
+def main(arguments: list[str]) -> int:
+    if len(arguments) == 2 and arguments[0] == "proof":
+        return check_proof(arguments[1])
+    options = _options(arguments)
+    if options is None or not options[2]:
         print(__doc__)
         return 2
+    online, urls, paths = options
     previous = None
     failed = False
     for number, path in enumerate(paths, start=1):
@@ -245,6 +329,8 @@ def main(paths: list[str]) -> int:
         try:
             record = json.loads(path if inline else _read(path))
             found = problems(record, previous)
+            if online and not found:
+                found = online_problems(record, urls)
         except (OSError, ValueError) as exc:
             record, found = None, [f"unreadable record: {exc}"]
         path = f"record {number}" if inline else path
@@ -252,6 +338,10 @@ def main(paths: list[str]) -> int:
             print(f"{path}: FAIL {problem}")
         if not found:
             print(f"{path}: OK, ballot #{record['winning_number']} of {record['ballot_count']} wins")
+            if online and record["beacon"] == "drand":
+                print(f"{path}: round {record['round']} fetched from drand matches the record")
+            for note in notes(record):
+                print(f"{path}: {note}")
         failed = failed or bool(found)
         previous = record if isinstance(record, dict) else {}  # an unreadable link breaks the chain
     return 1 if failed else 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select, update
@@ -26,7 +28,13 @@ class Events:
     async def add_if_missing(
         self, *, day: dt.date, title: str, price: int, currency: str, now: dt.datetime
     ) -> bool:
-        """Create the event of `day` unless it exists; True when this call created it."""
+        """Create the event of `day` unless it exists; True when this call created it.
+
+        Every event is born with its local commit–reveal secret and commitment, whichever path creates
+        it, so that with DRAW_BEACON=local the commitment exists (and /verify DATE shows it) before
+        any ballot: randomness = SHA-256(secret), commitment = SHA-256(randomness), as core.verify checks.
+        """
+        secret = secrets.token_bytes(32)
         statement = insert_ignoring_conflicts(
             self._session,
             Event,
@@ -38,6 +46,8 @@ class Events:
                 "status": "open",
                 "ballot_count": 0,
                 "created_at": now,
+                "draw_secret": secret.hex(),
+                "draw_commitment": hashlib.sha256(hashlib.sha256(secret).digest()).hexdigest(),
             },
             conflict_columns=["day"],
         ).returning(Event.id)

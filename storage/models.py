@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -119,6 +120,10 @@ class Event(Base):
     draw_seed: Mapped[str | None] = mapped_column(String(128))
     winning_number: Mapped[int | None] = mapped_column(Integer)
     winner_player_id: Mapped[int | None] = mapped_column(ForeignKey("players.id"))
+    # DRAW_BEACON=local: a secret made with the event, and SHA-256(SHA-256(secret)) published while it
+    # is open (/verify DATE); the draw reveals the secret. Unused with drand.
+    draw_secret: Mapped[str | None] = mapped_column(String(64))
+    draw_commitment: Mapped[str | None] = mapped_column(String(64))
 
 
 class Registration(Base):
@@ -284,16 +289,23 @@ class DrawRecord(Base):
     beacon_round: Mapped[int] = mapped_column(BigInteger)
     # When round R's randomness can exist; nothing is fetched before.
     draw_after: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # 1, 2, 3… in freeze order; unique, so two freezes can never name the same previous record.
+    chain_position: Mapped[int] = mapped_column(Integer, unique=True)
     previous_record_hash: Mapped[str | None] = mapped_column(String(64))
     # Local commit–reveal only: SHA-256 of the randomness, published at freeze; the secret is kept
     # here unpublished until the draw reveals it as the record's "signature".
     commitment: Mapped[str | None] = mapped_column(String(64))
+    # Local only: "open" when the commitment was published with the event, "freeze" for an event
+    # made before events carried one (weaker: published only at freeze; the verifier warns).
+    committed_at: Mapped[str | None] = mapped_column(String(16))
     secret: Mapped[str | None] = mapped_column(String(64))
     record_hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str | None] = mapped_column(Text)
     randomness: Mapped[str | None] = mapped_column(String(64))
     seed: Mapped[str | None] = mapped_column(String(64))
     winning_number: Mapped[int | None] = mapped_column(Integer)
+    # drand only: whether the bot checked round R's BLS signature before drawing (None: local, or not drawn).
+    bls_checked: Mapped[bool | None] = mapped_column(Boolean)
     drawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import insert_ignoring_conflicts
-from storage.models import DrawRecord
+from storage.models import DrawRecord, OutboxMessage, Player, Registration
 
 CHAIN_LOCK = 7_253_008  # an arbitrary advisory-lock key of this project (storage.schema uses 7_253_001)
 
@@ -20,12 +20,12 @@ class DrawRecords:
         self._session = session
 
     async def lock_chain(self) -> None:
-        """Freezes one at a time, so each links to the one before it and the chain never forks.
+        """Freezes one at a time, so each links to the last one frozen and the chain never forks.
 
-        SQLite's writers are one at a time already (BEGIN IMMEDIATE), and closers freeze in day order.
-        On PostgreSQL two freezes of different days in flight at once could each read the same
-        previous record; a transaction-scoped advisory lock makes the second wait for the first's
-        commit, whatever order its callers freeze in.
+        SQLite's writers are one at a time already (BEGIN IMMEDIATE). On PostgreSQL two freezes of
+        different days in flight at once could each read the same last record; a transaction-scoped
+        advisory lock makes the second wait for the first's commit. The unique chain position is the
+        backstop: a second record after the same one cannot be stored, and its freeze rolls back.
         """
         connection = await self._session.connection()
         if connection.dialect.name == "postgresql":
@@ -54,6 +54,23 @@ class DrawRecords:
         finally:
             await cursor.close()
 
+    async def telegram_backlog(self) -> int:
+        """Telegram messages the outbox has yet to send: a new announcement queues behind them."""
+        statement = select(func.count()).where(
+            OutboxMessage.status == "pending", OutboxMessage.channel == "telegram"
+        )
+        return int((await self._session.execute(statement)).scalar_one())
+
+    async def reachable_participants(self, event_id: int) -> int:
+        """Participants a frozen announcement goes to (those with a Telegram chat)."""
+        statement = (
+            select(func.count())
+            .select_from(Registration)
+            .join(Player, Player.id == Registration.player_id)
+            .where(Registration.event_id == event_id, Player.telegram_id.is_not(None))
+        )
+        return int((await self._session.execute(statement)).scalar_one())
+
     async def add_frozen(self, **values: object) -> bool:
         """Store an event's frozen record; False when the event already has one."""
         statement = insert_ignoring_conflicts(
@@ -71,8 +88,17 @@ class DrawRecords:
         return (await self._session.scalars(select(DrawRecord).where(DrawRecord.day == day))).first()
 
     async def latest_before(self, day: dt.date) -> DrawRecord | None:
-        """The record a new day's record links to: the latest one of an earlier day."""
+        """The record of the latest day before `day` (what /verify shows when no day is given)."""
         statement = select(DrawRecord).where(DrawRecord.day < day).order_by(DrawRecord.day.desc()).limit(1)
+        return (await self._session.scalars(statement)).first()
+
+    async def last_frozen(self) -> DrawRecord | None:
+        """The record a new record links to: the last one frozen, whatever its day.
+
+        The chain follows freeze order, not day order: a day whose freeze failed and is frozen later
+        links to the records frozen meanwhile, so no two records ever name the same previous one.
+        """
+        statement = select(DrawRecord).order_by(DrawRecord.chain_position.desc()).limit(1)
         return (await self._session.scalars(statement)).first()
 
     async def due(self, *, now: dt.datetime) -> Sequence[int]:
@@ -96,6 +122,7 @@ class DrawRecords:
         randomness: str,
         seed: str,
         winning_number: int,
+        bls_checked: bool | None,
         now: dt.datetime,
     ) -> bool:
         """frozen → drawn, once: True only for the one caller whose result is stored."""
@@ -108,6 +135,7 @@ class DrawRecords:
                 randomness=randomness,
                 seed=seed,
                 winning_number=winning_number,
+                bls_checked=bls_checked,
                 drawn_at=now,
                 last_error=None,
             )

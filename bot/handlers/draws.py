@@ -24,6 +24,10 @@ class DrawHandlers(HandlerGroup):
         day = parsing.optional_date(arguments(context), command="verify")
         record = await self.lottery.closing.record_on(day)
         if record is None:
+            commitment = None if day is None else await self.lottery.closing.commitment_on(day)
+            if day is not None and commitment is not None:
+                await reply(update, draw_texts.commitment_text(day.isoformat(), commitment))
+                return
             text = draw_texts.no_records() if day is None else draw_texts.no_record(day.isoformat())
             await reply(update, text)
             return
@@ -38,6 +42,10 @@ class DrawHandlers(HandlerGroup):
         chat = update.effective_chat
         if record is None or chat is None:
             await reply(update, draw_texts.no_record(day.isoformat()))
+            return
+        if not record.drawn:
+            # Half a record would only fail the verifier as malformed: say what it waits for instead.
+            await reply(update, draw_texts.export_not_drawn(record))
             return
         await chat.send_document(
             document=draw_texts.document(record).encode(),

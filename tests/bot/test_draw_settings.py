@@ -49,3 +49,11 @@ def test_bad_draw_settings_name_the_variable(overrides: dict[str, object], messa
     with pytest.raises(ConfigurationError, match=message) as problem:
         load_settings(require_token=True, **values)
     assert "\n" not in str(problem.value)
+
+
+def test_turning_the_bls_check_off_is_logged_as_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    settings = load_settings(telegram_bot_token="1:abc", draw_beacon_verify_bls="false", _env_file=None)
+    policy = settings.draw_policy()
+    assert isinstance(policy.beacon, DrandBeacon)
+    assert not policy.beacon.checks_signatures
+    assert "DRAW_BEACON_VERIFY_BLS=false" in caplog.text

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from core.beacon import QUICKNET_CHAIN_HASH
 from core.clock import FixedClock
 from tests.bot.harness import ADMIN, BotHarness
 from tests.support.beacon import FakeDrand
@@ -93,6 +94,10 @@ async def test_frozen_then_drawn_and_every_view_agrees_and_the_export_verifies(
     pending = await harness.say(3, f"/verify {DAY}")
     assert "Not drawn yet" in pending
     assert root.group(1) in pending
+    # Exporting half a record would fail the verifier as malformed: the admin is told what it waits for.
+    early = await harness.say(ADMIN, f"/exportrecord {DAY}")
+    assert f"not drawn yet: it is waiting for drand round {round_r}" in early
+    assert [d for d in harness.api.documents if d["chat_id"] == ADMIN] == []
 
     # The beacon is unreachable past round R's time: the draw waits, the bot keeps answering.
     for mirror in mirrors:
@@ -123,6 +128,9 @@ async def test_frozen_then_drawn_and_every_view_agrees_and_the_export_verifies(
     inline = re.search(r"python -m core\.verify '(\{.*\})'", verified)
     assert inline
     assert json.loads(inline.group(1))["winning_number"] == int(number.group(1))
+    # Only drand can vouch for the randomness: /verify says where to compare, and that BLS went unchecked.
+    assert f"{QUICKNET_CHAIN_HASH}/public/{json.loads(inline.group(1))['round']} must give" in verified
+    assert "Warning: the bot did not check this round's BLS signature." in verified
 
     harness.api.send_command(ADMIN, f"/exportrecord {DAY}")
     await harness.api.wait_for_message(ADMIN, lambda t: f"record-{DAY}.json" in t)
@@ -167,3 +175,30 @@ async def test_a_restart_between_freeze_and_draw_draws_once_and_announces_once(
     await harness.restart()
     messages = await harness.settle(1)
     assert len([t for t in messages if "You won" in t]) == 1
+
+
+async def test_local_mode_shows_the_commitment_before_any_ballot_and_the_record_reveals_it(
+    harness: BotHarness, tmp_path: Path
+) -> None:
+    await harness.say(1, "/start", first_name="P1")
+    before = await harness.say(1, f"/verify {DAY}")
+    committed = re.search(r"committed to as ([0-9a-f]{64})", before)
+    assert committed, before
+    assert "still open" in before
+    await harness.player_with_ballots(1, 2)
+    await harness.player_with_ballots(2, 1)
+    await harness.close_now()
+    await harness.api.wait_for_message(1, lambda t: "/verify" in t and DAY in t)
+
+    verified = await harness.say(1, f"/verify {DAY}")
+    assert committed.group(1) in verified
+    assert "The commitment was published when the lottery opened, before any ballot." in verified
+    inline = re.search(r"python -m core\.verify '(\{.*\})'", verified)
+    assert inline
+    document = json.loads(inline.group(1))
+    assert (document["commitment"], document["committed_at"]) == (committed.group(1), "open")
+    path = tmp_path / "local.json"
+    path.write_text(inline.group(1))
+    checked = _verifier(str(path))
+    assert checked.returncode == 0, checked.stdout
+    assert "the commitment was published when the event opened" in checked.stdout

@@ -65,3 +65,26 @@ async def test_a_fake_signature_fails_the_bls_check_and_the_real_round_passes() 
         assert await beacon.fetch(657413) == ROUND_657413
         with pytest.raises(BeaconError, match="BLS"):
             await beacon.fetch(1000)
+
+
+async def test_with_bls_one_lying_mirror_does_not_hold_the_draw_the_verified_answer_wins() -> None:
+    async with FakeDrand(lambda: NOW) as honest, FakeDrand(lambda: NOW) as liar:
+        honest.recorded[657413] = ROUND_657413
+        forged = fake_round(657413, salt=b"liar")
+        liar.recorded[657413] = forged  # randomness = SHA-256(signature), but no BLS signature
+        for order in ([liar.url, honest.url], [honest.url, liar.url]):
+            assert await DrandBeacon(order).fetch(657413) == ROUND_657413
+
+
+async def test_with_bls_one_mirror_suffices_and_none_that_verifies_is_refused() -> None:
+    async with FakeDrand(lambda: NOW) as one, FakeDrand(lambda: NOW) as two:
+        one.recorded[657413] = ROUND_657413
+        await two.down()
+        assert await DrandBeacon([one.url, two.url], timeout=1).fetch(657413) == ROUND_657413
+        await two.up()
+        one.recorded[657413] = fake_round(657413, salt=b"one")
+        two.recorded[657413] = BeaconRound(657413, ROUND_657413.signature, bytes(32))
+        with pytest.raises(BeaconError, match="no mirror's answer verifies") as refused:
+            await DrandBeacon([one.url, two.url]).fetch(657413)
+        assert "BLS signature does not verify" in str(refused.value)
+        assert "not SHA-256 of the signature" in str(refused.value)

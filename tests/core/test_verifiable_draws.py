@@ -83,6 +83,13 @@ CHI2_99 = {2: 6.635, 3: 9.210, 7: 16.812, 10: 21.666, 16: 30.578}
 
 @pytest.mark.parametrize("count", sorted(CHI2_99))
 def test_winners_are_uniform_chi_square_99(count: int) -> None:
+    """A coarse check that the draw is not grossly skewed (a wrong modulus, an off-by-one, a stuck stream).
+
+    It cannot catch modulo bias: with 256-bit blocks and N this small, plain `value % N` is biased by
+    about N / 2**256, far below anything 3,000 draws per number could show. The rejection sampling that
+    removes that bias is tested exactly by
+    test_the_rejection_limit_leaves_every_number_the_same_share below.
+    """
     draws = 3000 * count
     observed = [0] * count
     for i in range(draws):

@@ -155,7 +155,12 @@ def _local_record(count: int) -> dict[str, Any]:
     secret = bytes(range(32))
     randomness = hashlib.sha256(secret).digest()
     record = build_record(event_id=4, count=count, previous=None)
-    record |= {"beacon": "local", "round": 0, "commitment": hashlib.sha256(randomness).hexdigest()}
+    record |= {
+        "beacon": "local",
+        "round": 0,
+        "commitment": hashlib.sha256(randomness).hexdigest(),
+        "committed_at": "open",
+    }
     record |= {"signature": secret.hex(), "randomness": randomness.hex()}
     seed = verify.seed_of(record)
     record |= {"seed": seed.hex(), "winning_number": verify.winner_of(seed, count)}
@@ -168,7 +173,22 @@ def test_a_local_reveal_must_match_its_commitment() -> None:
     assert verify.problems(record, None) == []
     record["commitment"] = _tampered(record["commitment"])
     record["record_hash"] = verify.record_hash(record)
-    assert "revealed randomness does not match the commitment made at freeze" in verify.problems(record, None)
+    assert "revealed randomness does not match the commitment" in verify.problems(record, None)
+
+
+def test_a_local_record_says_when_it_committed_and_the_verifier_warns_of_a_late_commitment() -> None:
+    record = _local_record(9)
+    assert verify.notes(record) == ["local commit-reveal: the commitment was published when the event opened"]
+    late = record | {"committed_at": "freeze"}
+    late["record_hash"] = verify.record_hash(late)
+    assert verify.problems(late, None) == []
+    assert verify.notes(late)[0].startswith("WARNING: local commit-reveal committed only at freeze")
+    unsaid = record | {"committed_at": None}
+    unsaid["record_hash"] = verify.record_hash(unsaid)
+    assert verify.problems(unsaid, None) == ["committed_at is not 'open' or 'freeze'"]
+    drand = build_record(event_id=5, count=3, previous=None) | {"committed_at": "open"}
+    drand["record_hash"] = verify.record_hash(drand)
+    assert verify.problems(drand, None) == ["a drand record carries no commitment"]
 
 
 def test_a_drand_round_must_follow_from_the_freeze_time() -> None:
@@ -242,3 +262,11 @@ def test_unreadable_input_fails_without_a_traceback(tmp_path: Path) -> None:
     assert "list.json: FAIL not a JSON object" in result.stdout
     # The record after a malformed one cannot show its chain is intact.
     assert "sound.json: FAIL previous_record_hash" in result.stdout
+
+
+@pytest.mark.parametrize("arguments", [[], ["--online"], ["--drand-url"], ["record.json", "--drand-url"]])
+def test_options_without_a_record_or_a_value_print_the_usage(
+    arguments: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert verify.main(arguments) == 2
+    assert "--online" in capsys.readouterr().out

@@ -34,14 +34,17 @@ def upgrade() -> None:
         sa.Column("delay_seconds", sa.Integer(), nullable=False),
         sa.Column("beacon_round", sa.BigInteger(), nullable=False),
         sa.Column("draw_after", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("chain_position", sa.Integer(), nullable=False),
         sa.Column("previous_record_hash", sa.String(length=64), nullable=True),
         sa.Column("commitment", sa.String(length=64), nullable=True),
+        sa.Column("committed_at", sa.String(length=16), nullable=True),
         sa.Column("secret", sa.String(length=64), nullable=True),
         sa.Column("record_hash", sa.String(length=64), nullable=False),
         sa.Column("signature", sa.Text(), nullable=True),
         sa.Column("randomness", sa.String(length=64), nullable=True),
         sa.Column("seed", sa.String(length=64), nullable=True),
         sa.Column("winning_number", sa.Integer(), nullable=True),
+        sa.Column("bls_checked", sa.Boolean(), nullable=True),
         sa.Column("drawn_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
@@ -50,10 +53,17 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["event_id"], ["events.id"], name=op.f("fk_draw_records_event_id_events")),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_draw_records")),
         sa.UniqueConstraint("day", name=op.f("uq_draw_records_day")),
+        sa.UniqueConstraint("chain_position", name=op.f("uq_draw_records_chain_position")),
     )
     op.create_index("ix_draw_records_state_draw_after", "draw_records", ["state", "draw_after"])
+    with op.batch_alter_table("events") as batch:
+        batch.add_column(sa.Column("draw_secret", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("draw_commitment", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("events") as batch:
+        batch.drop_column("draw_commitment")
+        batch.drop_column("draw_secret")
     op.drop_index("ix_draw_records_state_draw_after", table_name="draw_records")
     op.drop_table("draw_records")
