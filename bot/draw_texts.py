@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import json
 
-from bot.i18n import _
+from bot import formatting
+from bot.i18n import _, active, ngettext
 from core.beacon import QUICKNET_CHAIN_HASH
 from core.notifications import Notice, NoticeKind
 from core.records import PublicRecord
 from core.results import DrawResult, WinnerInfo
 from core.verify import DRAND_URLS
+
+
+def _day(record: PublicRecord) -> str:
+    """The lottery's day in words ("May 1, 2024"); commands keep the ISO form a player can type."""
+    return formatting.day(record.day, active())
+
+
+def _ballots(count: int) -> str:
+    return formatting.ballots(count, active())
 
 
 def _when(record: PublicRecord) -> str:
@@ -38,23 +48,31 @@ def frozen_notice(record: PublicRecord) -> str:
     """
     if record.drawn:
         return _(
-            "The lottery of {day} was closed with {count} ballots frozen (Merkle root {root}, "
-            "record hash {hash}) and has been drawn from {source}. Check it yourself: /verify {day}"
+            "The lottery of {day} was closed with {ballots} frozen (Merkle root {root}, "
+            "record hash {hash}) and has been drawn from {source}. Check it yourself: /verify {iso}"
         ).format(
-            day=record.day.isoformat(),
-            count=record.ballot_count,
+            day=_day(record),
+            iso=record.day.isoformat(),
+            ballots=_ballots(record.ballot_count),
             root=record.root,
             hash=record.record_hash,
             source=_source(record),
         )
-    return _(
-        "The lottery of {day} is closed: {count} ballots are frozen.\n"
+    return ngettext(
+        "The lottery of {day} is closed: its {count} ballot is frozen.\n"
         "Merkle root: {root}\n"
         "Record hash: {hash}\n"
         "The winner will be drawn from {source}, which nobody can know yet. "
-        "Once drawn, check it yourself: /verify {day}"
+        "Once drawn, check it yourself: /verify {iso}",
+        "The lottery of {day} is closed: its {count} ballots are frozen.\n"
+        "Merkle root: {root}\n"
+        "Record hash: {hash}\n"
+        "The winner will be drawn from {source}, which nobody can know yet. "
+        "Once drawn, check it yourself: /verify {iso}",
+        record.ballot_count,
     ).format(
-        day=record.day.isoformat(),
+        day=_day(record),
+        iso=record.day.isoformat(),
         count=record.ballot_count,
         root=record.root,
         hash=record.record_hash,
@@ -67,9 +85,10 @@ def drawn_notice(record: PublicRecord) -> str:
     return _(
         "The lottery of {day} is drawn: ballot #{number} of {count} wins.\n"
         "Randomness: {randomness}, from {source}.\n"
-        "Record hash: {hash}. Check it yourself: /verify {day}"
+        "Record hash: {hash}. Check it yourself: /verify {iso}"
     ).format(
-        day=record.day.isoformat(),
+        day=_day(record),
+        iso=record.day.isoformat(),
         number=record.winning_number,
         count=record.ballot_count,
         randomness=record.randomness,
@@ -91,32 +110,46 @@ def record_line(notice: Notice) -> str:
     record = notice.record
     if record is None or not record.drawn:
         return ""
-    return "\n" + _("Drawn from {source}; record {hash}. Check it yourself: /verify {day}").format(
-        source=_source(record), hash=record.record_hash, day=record.day.isoformat()
-    )
+    if record.beacon == "drand":
+        return "\n" + _("Drawn with drand quicknet round {round}. Anyone can check it: /verify {iso}").format(
+            round=record.round, iso=record.day.isoformat()
+        )
+    return "\n" + _(
+        "Drawn by revealing the server secret committed to before the draw (local mode). "
+        "Anyone can check it: /verify {iso}"
+    ).format(iso=record.day.isoformat())
 
 
 def waiting(info: WinnerInfo) -> str:
     """/winner for a frozen event: what the draw waits for."""
     if info.waiting_for_round:
         return _(
-            "The lottery of {day} is closed with {count} ballots; "
-            "the draw is waiting for drand round {round}. /verify {day} shows the frozen record."
-        ).format(day=info.day.isoformat(), count=info.ballot_count, round=info.waiting_for_round)
+            "The lottery of {day} is closed with {ballots}; "
+            "the draw is waiting for drand round {round}. /verify {iso} shows the frozen record."
+        ).format(
+            day=formatting.day(info.day, active()),
+            iso=info.day.isoformat(),
+            ballots=_ballots(info.ballot_count),
+            round=info.waiting_for_round,
+        )
     return _(
-        "The lottery of {day} is closed with {count} ballots; the draw is waiting for the reveal of its "
-        "committed secret. /verify {day} shows the frozen record."
-    ).format(day=info.day.isoformat(), count=info.ballot_count)
+        "The lottery of {day} is closed with {ballots}; the draw is waiting for the reveal of its "
+        "committed secret. /verify {iso} shows the frozen record."
+    ).format(
+        day=formatting.day(info.day, active()), iso=info.day.isoformat(), ballots=_ballots(info.ballot_count)
+    )
 
 
 def frozen_line(result: DrawResult) -> str:
     """A line of the admin's /close answer for an event whose draw waits."""
     if result.waiting_for_round:
-        return _("{day}: {count} ballots frozen; drawn from drand round {round} when it comes.").format(
-            day=result.day.isoformat(), count=result.ballot_count, round=result.waiting_for_round
+        return _("{day}: {ballots} frozen; drawn from drand round {round} when it comes.").format(
+            day=formatting.day(result.day, active()),
+            ballots=_ballots(result.ballot_count),
+            round=result.waiting_for_round,
         )
-    return _("{day}: {count} ballots frozen; drawn when the committed secret is revealed.").format(
-        day=result.day.isoformat(), count=result.ballot_count
+    return _("{day}: {ballots} frozen; drawn when the committed secret is revealed.").format(
+        day=formatting.day(result.day, active()), ballots=_ballots(result.ballot_count)
     )
 
 
@@ -128,7 +161,7 @@ def document(record: PublicRecord) -> str:
 def verify_text(record: PublicRecord) -> str:
     """/verify: the whole public record, then the one-line command that checks it."""
     lines = [
-        _("Draw record of the lottery of {day}").format(day=record.day.isoformat()),
+        _("Draw record of the lottery of {day}").format(day=_day(record)),
         _("Version: {version}").format(version=record.version),
         _("Ballots (N): {count}").format(count=record.ballot_count),
         _("Merkle root: {root}").format(root=record.root),
