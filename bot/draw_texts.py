@@ -6,6 +6,7 @@ is rendered in): no `_()` runs at import time.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from bot import formatting
@@ -208,18 +209,24 @@ def _drand_lines(record: PublicRecord) -> list[str]:
     return lines
 
 
-def no_record(day: str) -> str:
+def no_record(day: dt.date) -> str:
     return _(
         "The lottery of {day} has no draw record: it is still open, was cancelled, or had no ballots."
-    ).format(day=day)
+    ).format(day=formatting.day(day, active()))
 
 
-def commitment_text(day: str, commitment: str) -> str:
+def commitment_text(day: dt.date, commitment: str) -> str:
     """/verify DATE of an open lottery in local mode: the commitment its draw will reveal."""
     return _(
         "The lottery of {day} is still open. Its draw will reveal the server secret committed to as "
-        "{commitment} (weaker: local mode). /verify {day} after the draw shows the reveal."
-    ).format(day=day, commitment=commitment)
+        "{commitment} (weaker: local mode). /verify {iso} after the draw shows the reveal."
+    ).format(day=formatting.day(day, active()), iso=day.isoformat(), commitment=commitment)
+
+
+def unreadable_day(text: str) -> str:
+    return _(
+        "I can't read “{text}” as a day. Try /verify yesterday, /verify 1.5.2024 or /verify 2024-5-1."
+    ).format(text=text)
 
 
 def no_records() -> str:

@@ -6,7 +6,9 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot import draw_texts, parsing, replies
+from bot.dates import UnreadableDay, parse_day
 from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply
+from bot.i18n import shipped
 
 EXPORT = "exportrecord"
 
@@ -21,14 +23,22 @@ class DrawHandlers(HandlerGroup):
         ]
 
     async def verify(self, update: Update, context: Context) -> None:
-        day = parsing.optional_date(arguments(context), command="verify")
+        """The day is read as /winner reads it: today, yesterday, 1.5.2024, 2024-5-1 or a day's name."""
+        args = arguments(context)
+        day = None
+        if args:
+            today = self.lottery.rules.day_of(self.lottery.context.clock.now())
+            try:
+                day = parse_day(" ".join(args), today, shipped())
+            except UnreadableDay as unread:
+                raise parsing.BadInput(draw_texts.unreadable_day(unread.text)) from None
         record = await self.lottery.closing.record_on(day)
         if record is None:
             commitment = None if day is None else await self.lottery.closing.commitment_on(day)
             if day is not None and commitment is not None:
-                await reply(update, draw_texts.commitment_text(day.isoformat(), commitment))
+                await reply(update, draw_texts.commitment_text(day, commitment))
                 return
-            text = draw_texts.no_records() if day is None else draw_texts.no_record(day.isoformat())
+            text = draw_texts.no_records() if day is None else draw_texts.no_record(day)
             await reply(update, text)
             return
         await reply(update, draw_texts.verify_text(record))
@@ -41,7 +51,7 @@ class DrawHandlers(HandlerGroup):
         record = await self.lottery.closing.record_on(day)
         chat = update.effective_chat
         if record is None or chat is None:
-            await reply(update, draw_texts.no_record(day.isoformat()))
+            await reply(update, draw_texts.no_record(day))
             return
         if not record.drawn:
             # Half a record would only fail the verifier as malformed: say what it waits for instead.

@@ -136,6 +136,8 @@ async def test_frozen_then_drawn_and_every_view_agrees_and_the_export_verifies(
     await harness.api.wait_for_message(ADMIN, lambda t: f"record-{DAY}.json" in t)
     [document] = [d for d in harness.api.documents if d["chat_id"] == ADMIN]
     assert document["filename"] == f"record-{DAY}.json"
+    # The document is the whole answer: no apology follows it (PTB must be able to read Telegram's reply).
+    await harness.api.assert_no_message(ADMIN, wait=0.5)
     path = tmp_path / document["filename"]
     path.write_bytes(document["data"])
     checked = _verifier(str(path))
@@ -154,7 +156,9 @@ async def test_only_admins_export_and_bad_input_changes_nothing(harness: BotHarn
     assert "Usage: /exportrecord" in await harness.say(ADMIN, "/exportrecord")
     assert "is not a date" in await harness.say(ADMIN, "/exportrecord tomorrow")
     assert "no draw record" in await harness.say(ADMIN, f"/exportrecord {DAY}")
-    assert "is not a date" in await harness.say(1, "/verify 2024-13-01")
+    assert "can't read “2024-13-01” as a day" in await harness.say(1, "/verify 2024-13-01")
+    # /verify reads days as /winner does.
+    assert "The lottery of May 1, 2024 is still open" in await harness.say(1, "/verify 1.5.2024")
     assert "No lottery has been frozen" in await harness.say(1, "/verify")
     assert harness.api.documents == []
 

@@ -1037,7 +1037,15 @@ class BotApiEmulator:
         if len(caption) > 1024:
             raise ApiError(400, "Bad Request: message caption is too long")
         file_name = upload.get("filename") or "document"
-        content = {"document": {"file_id": f"doc{len(self.documents) + 1}", "file_name": file_name}}
+        number = len(self.documents) + 1
+        content = {
+            "document": {
+                "file_id": f"doc{number}",
+                "file_unique_id": f"udoc{number}",
+                "file_name": file_name,
+                "file_size": len(upload["data"]),
+            }
+        }
         message = self._new_bot_message(chat_id, {**content, "caption": caption}, None)
         self.documents.append(
             {"chat_id": chat_id, "filename": file_name, "caption": caption, "data": upload["data"]}

@@ -62,8 +62,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("events") as batch:
-        batch.drop_column("draw_commitment")
-        batch.drop_column("draw_secret")
+    # Plain DROP COLUMN (SQLite 3.35+), not a batch copy: rebuilding a table that others reference
+    # is refused by SQLite's foreign keys once the tables hold rows.
+    op.drop_column("events", "draw_commitment")
+    op.drop_column("events", "draw_secret")
     op.drop_index("ix_draw_records_state_draw_after", table_name="draw_records")
     op.drop_table("draw_records")

@@ -43,6 +43,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain DROP COLUMN (SQLite 3.35+), not a batch copy: rebuilding a table that others reference
+    # is refused by SQLite's foreign keys once the tables hold rows.
     op.drop_table("orphan_payments")
-    with op.batch_alter_table("payments") as batch:
-        batch.drop_column("refund_requested_at")
+    op.drop_column("payments", "refund_requested_at")

@@ -51,6 +51,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain DROP COLUMN (SQLite 3.35+), not a batch copy: rebuilding a table that others reference
+    # is refused by SQLite's foreign keys once the tables hold rows.
     op.create_index("ix_outbox_due", "outbox", ["status", "next_attempt_at"], unique=False)
     op.drop_index("ix_outbox_pending_id", table_name="outbox")
     op.drop_index("ix_payments_status_amount", table_name="payments")
@@ -59,7 +61,5 @@ def downgrade() -> None:
     op.drop_index("ix_players_live", table_name="players")
     op.drop_index("ix_events_status_day_ballot_count", table_name="events")
     op.drop_index("ix_registrations_player_event_ballots", table_name="registrations")
-    with op.batch_alter_table("registrations", schema=None) as batch_op:
-        batch_op.drop_column("ballots")
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_column("participant_count")
+    op.drop_column("registrations", "ballots")
+    op.drop_column("events", "participant_count")

@@ -27,6 +27,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("players", schema=None) as batch_op:
-        batch_op.drop_column("telegram_language")
-        batch_op.drop_column("language")
+    # Plain DROP COLUMN (SQLite 3.35+), not a batch copy: rebuilding a table that others reference
+    # is refused by SQLite's foreign keys once the tables hold rows.
+    op.drop_column("players", "telegram_language")
+    op.drop_column("players", "language")
