@@ -174,6 +174,13 @@ async def event_on(query: Query, day: dt.date) -> EventRow | None:
     return None if found is None else _event(found)
 
 
+async def player_and_event(
+    query: Query, telegram_id: int, day: dt.date
+) -> tuple[PlayerRow | None, EventRow | None]:
+    """The player (None if unknown) and the event of `day` (None until made): what a payment is priced by."""
+    return await player(query, telegram_id), await event_on(query, day)
+
+
 async def todays_ballots(
     query: Query, telegram_id: int, day: dt.date, *, receipts: bool
 ) -> TodaysBallots | None:
