@@ -116,3 +116,22 @@ async def test_an_event_made_on_the_one_trip_path_commits_before_any_ballot(
     record = await local.closing.record_on(today)
     assert record is not None
     assert (record.commitment, record.committed_at) == (published, "open")
+
+
+async def test_winner_reads_name_the_winner_by_username_and_find_the_latest_day(
+    service: LotteryService, clock: FixedClock
+) -> None:
+    await service.players.register(7, username="ann_l", first_name="Ann")
+    await service.tickets.join(7)
+    await service.wallet.pay(7, 1)
+    await service.tickets.buy(7, 1)
+    await service.closing.close_open_events()
+    first_day = service.context.today()
+    clock.advance(dt.timedelta(days=1))
+    await service.tickets.join(7)
+    assert len(await service.closing.close_open_events()) == 1  # a day without ballots: no winner
+    latest = await service.closing.latest_winner()
+    assert latest is not None
+    assert (latest.day, latest.winner_name, latest.drawn) == (service.context.today(), None, False)
+    first = await service.closing.winner_on(first_day)
+    assert (first.winner_name, first.winning_number, first.waiting_for_round) == ("@ann_l", 1, None)
