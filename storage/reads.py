@@ -226,6 +226,15 @@ async def player(query: Query, telegram_id: int) -> PlayerRow | None:
     return None if found is None else PlayerRow(*found)
 
 
+_LANGUAGES = "SELECT language, telegram_language FROM players WHERE telegram_id = :telegram_id"
+
+
+async def languages(query: Query, telegram_id: int) -> tuple[str | None, str | None] | None:
+    """(chosen with /language, last reported by Telegram) for a registered player, else None."""
+    found = await query.row(_LANGUAGES, {"telegram_id": telegram_id})
+    return None if found is None else (found[0], found[1])
+
+
 async def event_on(query: Query, day: dt.date) -> EventRow | None:
     found = await query.row(_EVENT_ON, {"day": day})
     return None if found is None else _event(found)

@@ -135,3 +135,11 @@ async def test_winner_reads_name_the_winner_by_username_and_find_the_latest_day(
     assert (latest.day, latest.winner_name, latest.drawn) == (service.context.today(), None, False)
     first = await service.closing.winner_on(first_day)
     assert (first.winner_name, first.winning_number, first.waiting_for_round) == ("@ann_l", 1, None)
+
+
+async def test_languages_are_read_for_a_registered_player_only(service: LotteryService) -> None:
+    assert await service.players.languages(5) is None
+    await service.players.register(5, username=None, first_name="Eve", language="ru")
+    assert await service.players.languages(5) == (None, "ru")
+    await service.players.choose_language(5, "en")
+    assert await service.players.languages(5) == ("en", "ru")
