@@ -119,6 +119,9 @@ async def capture(url: str) -> list[tuple[str, str]]:
                     (commands.FIRST_TELEGRAM_ID, "/history"),
                     (commands.FIRST_TELEGRAM_ID, "/join"),
                     (commands.FIRST_TELEGRAM_ID, "/events"),
+                    (commands.FIRST_TELEGRAM_ID, "/pay 1"),
+                    (commands.FIRST_TELEGRAM_ID, f"/winner {commands.YESTERDAY.isoformat()}"),
+                    (commands.FIRST_TELEGRAM_ID, "/winner"),
                     (ADMIN, "/stats"),
                     (ADMIN, "/users"),
                 )

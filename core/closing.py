@@ -31,13 +31,13 @@ from collections.abc import Sequence
 
 from core import merkle
 from core.beacon import BeaconError, BeaconRound, DrawPolicy, first_round_at_or_after, round_time
-from core.context import Context, display_name
+from core.context import Context, public_name
 from core.draws import DRAW_VERSION, draw_seed, verifiable_winner
 from core.errors import NoEventOnDate
 from core.receipts import hashed_leaves
 from core.records import PublicRecord, frozen_hash
 from core.results import DrawResult, EventStatus, WinnerInfo
-from storage import UnitOfWork
+from storage import UnitOfWork, reads
 from storage.models import DrawRecord, Event
 
 log = logging.getLogger(__name__)
@@ -352,32 +352,25 @@ class Closing:
             return [PublicRecord.of(row) for row in await uow.records.waiting()]
 
     async def winner_on(self, day: dt.date) -> WinnerInfo:
-        async with self._ctx.db.snapshot() as uow:
-            event = await uow.events.on_day(day)
-            if event is None:
-                raise NoEventOnDate(day)
-            return await _winner_info(uow, event)
+        """The draw of `day` as /winner shows it: one indexed read in one trip (storage.reads)."""
+        found = await self._ctx.db.read(lambda query: reads.winner_on(query, day))
+        if found is None:
+            raise NoEventOnDate(day)
+        return _winner_info(found)
 
     async def latest_winner(self) -> WinnerInfo | None:
         """The most recent draw, or None before the first one."""
-        async with self._ctx.db.snapshot() as uow:
-            event = await uow.events.latest_drawn()
-            if event is None:
-                return None
-            return await _winner_info(uow, event)
+        found = await self._ctx.db.read(reads.latest_winner)
+        return None if found is None else _winner_info(found)
 
 
-async def _winner_info(uow: UnitOfWork, event: Event) -> WinnerInfo:
-    winner = None
-    if event.winner_player_id is not None:
-        winner = await uow.players.by_id(event.winner_player_id)
-    record = await uow.records.of_event(event.id)
+def _winner_info(found: reads.WinnerRow) -> WinnerInfo:
     return WinnerInfo(
-        day=event.day,
-        title=event.title,
-        status=EventStatus(event.status),
-        ballot_count=event.ballot_count,
-        winning_number=event.winning_number,
-        winner_name=display_name(winner),
-        waiting_for_round=record.beacon_round if record is not None and record.state == "frozen" else None,
+        day=found.day,
+        title=found.title,
+        status=EventStatus(found.status),
+        ballot_count=found.ballot_count,
+        winning_number=found.winning_number,
+        winner_name=None if found.winner is None else public_name(*found.winner),
+        waiting_for_round=found.beacon_round if found.record_state == "frozen" else None,
     )

@@ -100,8 +100,13 @@ def display_name(player: Player | None) -> str | None:
     """How a player is named in public results; a deleted player stays anonymous."""
     if player is None:
         return None
-    if player.username:
-        return f"@{player.username}"
-    if player.first_name:
-        return player.first_name
-    return f"player {player.id}"
+    return public_name(player.id, player.username, player.first_name)
+
+
+def public_name(player_id: int, username: str | None, first_name: str | None) -> str:
+    """`display_name` from the columns themselves, for reads that do not load a `Player`."""
+    if username:
+        return f"@{username}"
+    if first_name:
+        return first_name
+    return f"player {player_id}"

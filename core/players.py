@@ -38,9 +38,12 @@ class PlayerAccounts:
         return profile_of(telegram_id, found, self._ctx.rules.currency), created
 
     async def languages(self, telegram_id: int) -> tuple[str | None, str | None] | None:
-        """(chosen with /language, last reported by Telegram), or None for someone not registered."""
-        async with self._ctx.db.snapshot() as uow:
-            return await uow.players.languages(telegram_id)
+        """(chosen with /language, last reported by Telegram), or None for someone not registered.
+
+        Read when a user is first seen by this process (bot.handlers.language): one indexed read in
+        one trip (storage.reads), since it comes before the reply to every new user's first command.
+        """
+        return await self._ctx.db.read(lambda query: reads.languages(query, telegram_id))
 
     async def choose_language(self, telegram_id: int, language: str) -> None:
         """Keep the player's choice; it wins over what Telegram reports, in replies, notices and emails."""

@@ -13,6 +13,7 @@ from dataclasses import replace
 from core.context import Context, player_of
 from core.errors import (
     ChargeUnknown,
+    NotRegistered,
     PaymentFailed,
     PaymentNotRefundable,
     PaymentSpent,
@@ -32,7 +33,7 @@ from core.results import (
     RefundReceipt,
     RefundReport,
 )
-from storage import UnitOfWork
+from storage import UnitOfWork, joining, payments, reads
 from storage.models import Payment
 
 log = logging.getLogger(__name__)
@@ -43,16 +44,26 @@ class Wallet:
         self._ctx = context
 
     async def pay(self, telegram_id: int, quantity: int) -> PaymentReceipt:
-        """Charge the player for `quantity` ballots at today's price and credit what was paid."""
+        """Charge the player for `quantity` ballots at today's price and credit what was paid.
+
+        Two trips to the database around the provider's call, which never runs inside a transaction:
+        a read for the payer and the price (the day's event is made if nobody needed it yet), then
+        the credit as one transaction (`record_payment`).
+        """
         rules = self._ctx.rules
         rules.check_quantity(quantity)
         now = self._ctx.clock.now()
-        async with self._ctx.db.transaction() as uow:
-            await player_of(uow, telegram_id)
-            event = await self._ctx.event_of(uow, rules.day_of(now), now)
+        day = rules.day_of(now)
+        payer, event = await self._ctx.db.read(lambda query: reads.player_and_event(query, telegram_id, day))
+        if payer is None:
+            raise NotRegistered(telegram_id)
+        if event is None:
+            terms = self._ctx.new_event(day)
+            event = await self._ctx.db.write(
+                lambda query: joining.event_of_day(query, day=day, terms=terms, now=now)
+            )
         amount = quantity * event.price
-        gateway = self._ctx.gateway
-        charge = await gateway.charge(
+        charge = await self._ctx.gateway.charge(
             payer=telegram_id,
             amount=amount,
             currency=event.currency,
@@ -70,44 +81,32 @@ class Wallet:
     async def record_payment(
         self, telegram_id: int, *, provider: str, charge_id: str, amount: int, currency: str
     ) -> PaymentReceipt:
-        """Credit a provider's charge exactly once; recording it again returns the first result."""
+        """Credit a provider's charge exactly once; recording it again returns the first result.
+
+        One transaction in one trip (storage.payments.credit_charge), guarded by the charge id's
+        uniqueness: the payment, the credit and its ledger entry commit together or not at all.
+        """
         now = self._ctx.clock.now()
-        async with self._ctx.db.transaction() as uow:
-            player = await player_of(uow, telegram_id)
-            payment_id = await uow.payments.add_if_new(
-                player_id=player.id,
+        credited = await self._ctx.db.write(
+            lambda query: payments.credit_charge(
+                query,
+                telegram_id=telegram_id,
                 provider=provider,
                 charge_id=charge_id,
                 amount=amount,
                 currency=currency,
                 now=now,
             )
-            if payment_id is None:
-                known = await uow.payments.by_charge_id(charge_id)
-                assert known is not None, "a conflicting charge id is on record"
-                return PaymentReceipt(
-                    payment_id=known.id,
-                    charge_id=charge_id,
-                    amount=known.amount,
-                    currency=known.currency,
-                    balance=player.balance,
-                    newly_credited=False,
-                )
-            balance = await uow.players.credit(player.id, amount)
-            await uow.ledger.append(
-                player_id=player.id,
-                kind=LedgerKind.PAYMENT,
-                amount=amount,
-                payment_id=payment_id,
-                now=now,
-            )
+        )
+        if credited is None:
+            raise NotRegistered(telegram_id)
         return PaymentReceipt(
-            payment_id=payment_id,
+            payment_id=credited.payment_id,
             charge_id=charge_id,
-            amount=amount,
-            currency=currency,
-            balance=balance,
-            newly_credited=True,
+            amount=credited.amount,
+            currency=credited.currency,
+            balance=credited.balance,
+            newly_credited=credited.newly_credited,
         )
 
     async def refundable(self, telegram_id: int) -> list[RefundablePayment]:

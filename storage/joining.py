@@ -8,6 +8,8 @@ transaction that adds the registration, and only when it did add one, so /join n
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from dataclasses import dataclass, replace
 
 from storage.reads import EventRow, PlayerRow, Query, TodaysBallots, event_on, player, todays_ballots
@@ -47,8 +49,9 @@ ON CONFLICT (telegram_id) DO NOTHING RETURNING id
 """
 _RENAME = "UPDATE players SET username = :username, first_name = :first_name WHERE id = :player_id"
 _ADD_EVENT = """
-INSERT INTO events (day, title, price, currency, status, ballot_count, participant_count, created_at)
-VALUES (:day, :title, :price, :currency, 'open', 0, 0, :now)
+INSERT INTO events (day, title, price, currency, status, ballot_count, participant_count, created_at,
+                    draw_secret, draw_commitment)
+VALUES (:day, :title, :price, :currency, 'open', 0, 0, :now, :secret, :commitment)
 ON CONFLICT (day) DO NOTHING
 """
 _REGISTER = """
@@ -106,12 +109,23 @@ async def join(
 
 
 async def event_of_day(query: Query, *, day: dt.date, terms: NewEvent, now: dt.datetime) -> EventRow:
-    """The event of `day`, made with `terms` if it does not exist yet."""
+    """The event of `day`, made with `terms` if it does not exist yet.
+
+    Like every event (storage.events.add_if_missing), it is born with its local commit–reveal secret
+    and the commitment to it, so that with DRAW_BEACON=local the commitment is public before any ballot.
+    """
     event = await event_on(query, day)
     if event is None:
+        secret = secrets.token_bytes(32)
+        terms_of_day = {"day": day, "title": terms.title, "price": terms.price, "currency": terms.currency}
         await query.run(
             _ADD_EVENT,
-            {"day": day, "title": terms.title, "price": terms.price, "currency": terms.currency, "now": now},
+            {
+                **terms_of_day,
+                "now": now,
+                "secret": secret.hex(),
+                "commitment": hashlib.sha256(hashlib.sha256(secret).digest()).hexdigest(),
+            },
         )
         event = await event_on(query, day)
         assert event is not None, "the event of the day exists once added"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Row, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import insert_ignoring_conflicts
 from storage.models import Event, LedgerEntry, OrphanPayment, Payment
+from storage.reads import Query, player
 
 
 class Payments:
@@ -220,3 +222,67 @@ class Ledger:
             .order_by(LedgerEntry.id.desc())
         )
         return (await self._session.execute(statement)).all()
+
+
+# Crediting a charge in one trip to the database (storage.trips): the same guarded statements on both
+# backends, run as one transaction. The payment row's unique charge id is the guard: only the caller
+# whose insert adds the row credits the balance and writes the ledger entry, so recording the same
+# charge twice (a retry, a redelivered update, two tasks at once) credits it once.
+_ADD_PAYMENT = """
+INSERT INTO payments (player_id, provider, charge_id, amount, currency, status, created_at)
+VALUES (:player_id, :provider, :charge_id, :amount, :currency, 'credited', :now)
+ON CONFLICT (charge_id) DO NOTHING RETURNING id
+"""
+_CREDIT = "UPDATE players SET balance = balance + :amount WHERE id = :player_id RETURNING balance"
+_PAYMENT_ENTRY = """
+INSERT INTO ledger_entries (player_id, kind, amount, payment_id, created_at)
+VALUES (:player_id, 'payment', :amount, :payment_id, :now)
+"""
+_KNOWN_CHARGE = """
+SELECT payments.id, payments.amount, payments.currency, players.balance
+FROM payments JOIN players ON players.id = :player_id
+WHERE payments.charge_id = :charge_id
+"""
+
+
+@dataclass(frozen=True)
+class Credited:
+    """A charge on record: the payment, and the payer's balance once it is credited."""
+
+    payment_id: int
+    amount: int
+    currency: str
+    balance: int
+    newly_credited: bool
+
+
+async def credit_charge(
+    query: Query,
+    *,
+    telegram_id: int,
+    provider: str,
+    charge_id: str,
+    amount: int,
+    currency: str,
+    now: dt.datetime,
+) -> Credited | None:
+    """Record a provider's charge and credit it, exactly once; None when no player has `telegram_id`.
+
+    A charge recorded before is not credited again: its first record is returned, with the balance
+    as it stands now."""
+    payer = await player(query, telegram_id)
+    if payer is None:
+        return None
+    values = {"player_id": payer.id, "amount": amount, "now": now}
+    added = await query.row(
+        _ADD_PAYMENT, {**values, "provider": provider, "charge_id": charge_id, "currency": currency}
+    )
+    if added is None:
+        known = await query.row(_KNOWN_CHARGE, {"player_id": payer.id, "charge_id": charge_id})
+        assert known is not None, "a conflicting charge id is on record"
+        payment_id, paid, paid_in, balance = known
+        return Credited(int(payment_id), int(paid), paid_in, int(balance), newly_credited=False)
+    credited = await query.row(_CREDIT, values)
+    assert credited is not None, "the payer exists"
+    await query.run(_PAYMENT_ENTRY, {**values, "payment_id": int(added[0])})
+    return Credited(int(added[0]), amount, currency, int(credited[0]), newly_credited=True)

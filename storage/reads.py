@@ -158,6 +158,63 @@ SELECT
 """
 
 
+# A day's draw as /winner shows it, in one statement: the event, its winner's names (a deleted player's
+# row stays, anonymous) and, when the draw is frozen and waits for its randomness, the round it waits for.
+_WINNER_COLUMNS = """
+SELECT events.day, events.title, events.status, events.ballot_count, events.winning_number,
+       players.id, players.username, players.first_name, draw_records.state, draw_records.beacon_round
+FROM events
+LEFT JOIN players ON players.id = events.winner_player_id
+LEFT JOIN draw_records ON draw_records.event_id = events.id
+"""
+_WINNER_ON = _WINNER_COLUMNS + "WHERE events.day = :day"
+# The latest drawn day from ix_events_status_day_ballot_count, walked backwards.
+_LATEST_WINNER = (
+    _WINNER_COLUMNS
+    + "WHERE events.status = 'closed' AND events.closed_at IS NOT NULL ORDER BY events.day DESC LIMIT 1"
+)
+
+
+@dataclass(frozen=True)
+class WinnerRow:
+    day: dt.date
+    title: str
+    status: str
+    ballot_count: int
+    winning_number: int | None
+    winner: tuple[int, str | None, str | None] | None  # (player id, username, first name)
+    record_state: str | None
+    beacon_round: int | None
+
+
+async def winner_on(query: Query, day: dt.date) -> WinnerRow | None:
+    """The draw of `day` (None when no event is on that day)."""
+    found = await query.row(_WINNER_ON, {"day": day})
+    return None if found is None else _winner(found)
+
+
+async def latest_winner(query: Query) -> WinnerRow | None:
+    """The most recent closed event's draw (None before the first close)."""
+    found = await query.row(_LATEST_WINNER, {})
+    return None if found is None else _winner(found)
+
+
+def _winner(row: Sequence[Any]) -> WinnerRow:
+    day, title, status, ballot_count, winning_number, player_id, username, first_name, state, beacon_round = (
+        row
+    )
+    return WinnerRow(
+        as_date(day),
+        title,
+        status,
+        int(ballot_count),
+        winning_number,
+        None if player_id is None else (int(player_id), username, first_name),
+        state,
+        None if beacon_round is None else int(beacon_round),
+    )
+
+
 async def totals(query: Query) -> Totals:
     found = await query.row(_TOTALS, {})
     assert found is not None, "an aggregate always has a row"
@@ -169,9 +226,25 @@ async def player(query: Query, telegram_id: int) -> PlayerRow | None:
     return None if found is None else PlayerRow(*found)
 
 
+_LANGUAGES = "SELECT language, telegram_language FROM players WHERE telegram_id = :telegram_id"
+
+
+async def languages(query: Query, telegram_id: int) -> tuple[str | None, str | None] | None:
+    """(chosen with /language, last reported by Telegram) for a registered player, else None."""
+    found = await query.row(_LANGUAGES, {"telegram_id": telegram_id})
+    return None if found is None else (found[0], found[1])
+
+
 async def event_on(query: Query, day: dt.date) -> EventRow | None:
     found = await query.row(_EVENT_ON, {"day": day})
     return None if found is None else _event(found)
+
+
+async def player_and_event(
+    query: Query, telegram_id: int, day: dt.date
+) -> tuple[PlayerRow | None, EventRow | None]:
+    """The player (None if unknown) and the event of `day` (None until made): what a payment is priced by."""
+    return await player(query, telegram_id), await event_on(query, day)
 
 
 async def todays_ballots(

@@ -52,6 +52,7 @@ async def test_plans_bench_explains_the_statements_behind_the_commands_and_flags
 
     sources = {plan.source for plan in found}
     assert {"/start", "/me", "/mytickets", "/history", "/join", "/events", "/stats", "/users"} <= sources
+    assert {"/pay 1", "/winner"} <= sources
     assert "outbox claim" in sources
     assert all(plan.steps for plan in found if plan.statement.lstrip().upper().startswith("SELECT"))
     # Every statement behind these commands reads through an index, and the claim sorts no backlog.
