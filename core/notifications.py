@@ -16,12 +16,13 @@ import datetime as dt
 import logging
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from core.context import Context
 from core.records import PublicRecord
-from core.results import EventStatus
+from core.results import EventStatus, Prize
+from core.rules import LotteryRules
 from storage.models import DrawRecord, Event
 from storage.outbox import QUARANTINED, ClaimedMessage
 
@@ -67,6 +68,8 @@ class Notice:
     claim_token: str
     # The event's public draw record, when it has one (frozen or drawn).
     record: PublicRecord | None = None
+    # What the winner wins and how to claim it (the event's own, else the configured one).
+    prize: Prize = field(default_factory=Prize)
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,7 @@ class Notifications:
             records = {event_id: await uow.records.of_event(event_id) for event_id in event_ids}
             for message in claimed:
                 try:
-                    notices.append(self._read(message, events, records))
+                    notices.append(self._read(message, events, records, rules=self._ctx.rules))
                 except Unreadable as poison:
                     log.error(
                         "outbox row %s is unreadable and set aside (quarantined): %s", message.id, poison
@@ -158,6 +161,8 @@ class Notifications:
         message: ClaimedMessage,
         events: Mapping[int, Event | None],
         records: Mapping[int, DrawRecord | None] | None = None,
+        *,
+        rules: LotteryRules | None = None,
     ) -> Notice:
         """The notice a claimed row describes, or `Unreadable` saying why there is none."""
         try:
@@ -181,6 +186,7 @@ class Notifications:
             winning_number=event.winning_number,
             claim_token=message.claim_token,
             record=_public(records, message.event_id),
+            prize=(rules or LotteryRules()).prize(event.prize, event.prize_rules),
         )
 
     async def settle(self, outcomes: list[Outcome]) -> int:

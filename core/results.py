@@ -35,6 +35,18 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class Prize:
+    """What the winner of an event wins, its short rules line and how to claim it.
+
+    An empty field means no one set it: the front end says its translated default instead.
+    """
+
+    text: str = ""
+    rules: str = ""
+    claim: str = ""
+
+
+@dataclass(frozen=True)
 class EventInfo:
     id: int
     day: dt.date
@@ -45,6 +57,7 @@ class EventInfo:
     ballot_count: int
     winning_number: int | None
     participants: int = 0
+    prize: Prize = Prize()
 
 
 @dataclass(frozen=True)
