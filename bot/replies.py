@@ -31,6 +31,7 @@ from core.results import (
     PlayerSummary,
     Prize,
     Profile,
+    PublicName,
     PurchaseReceipt,
     RefundablePayment,
     RefundReceipt,
@@ -270,8 +271,46 @@ def profile(p: Profile) -> str:
         _("Email: {email}").format(email=p.email) if p.email else _("Email: not set (use /email)"),
         _("Credit: {amount}").format(amount=money(p.balance, p.currency)),
         _("Today's ballots: {numbers}").format(numbers=ballots(p.today_ballots, total=p.today_ballot_count)),
+        _("If you win, results name you: {how}").format(how=public_name_shown(p, p.public_name)),
     ]
     return "\n".join(lines)
+
+
+def public_name_shown(p: Profile, choice: PublicName) -> str:
+    """What a public result would show for this player with `choice`, in their own words."""
+    if choice is PublicName.ANONYMOUS or not p.first_name:
+        return a_player()
+    if choice is PublicName.FIRST_NAME_AND_USERNAME and p.username:
+        return f"{p.first_name} (@{p.username})"
+    return p.first_name
+
+
+def a_player() -> str:
+    """A winner who is not named."""
+    return _("a player")
+
+
+def public_name_button() -> str:
+    return _("Change how results name me")
+
+
+def public_name_question() -> str:
+    return _(
+        "When you win, /winner (in groups too) names the winner. How should it name you? "
+        "Your @username is shown only if you choose it."
+    )
+
+
+def public_name_choices() -> list[tuple[PublicName, str]]:
+    return [
+        (PublicName.FIRST_NAME, _("First name")),
+        (PublicName.FIRST_NAME_AND_USERNAME, _("First name and @username")),
+        (PublicName.ANONYMOUS, _("Anonymous: “a player”")),
+    ]
+
+
+def public_name_chosen(p: Profile) -> str:
+    return _("Saved. If you win, results name you: {how}").format(how=public_name_shown(p, p.public_name))
 
 
 def email_usage() -> str:
@@ -632,10 +671,10 @@ def winner(info: WinnerInfo | None) -> str:
         return _("The lottery of {day} closed with no ballots, so there was no draw.").format(day=when)
     if info.ballot_count == 1:
         return _("Lottery of {day}: the only ballot, #{number}, wins; it is held by {name}.").format(
-            day=when, number=info.winning_number, name=info.winner_name or "-"
+            day=when, number=info.winning_number, name=info.winner_name or a_player()
         )
     return _("Lottery of {day}: the winning ballot is #{number} of {count}, held by {name}.").format(
-        day=when, number=info.winning_number, count=info.ballot_count, name=info.winner_name or "-"
+        day=when, number=info.winning_number, count=info.ballot_count, name=info.winner_name or a_player()
     )
 
 

@@ -21,6 +21,14 @@ class LedgerKind(StrEnum):
     EVENT_CANCELLED = "event_cancelled"
 
 
+class PublicName(StrEnum):
+    """How public results (/winner, also in groups) name a player; each player chooses under /me."""
+
+    FIRST_NAME = "first_name"
+    FIRST_NAME_AND_USERNAME = "first_name_and_username"
+    ANONYMOUS = "anonymous"
+
+
 @dataclass(frozen=True)
 class Profile:
     telegram_id: int
@@ -32,6 +40,7 @@ class Profile:
     # The first of today's ballot numbers (at most a page of them) and how many there are in all.
     today_ballots: tuple[int, ...] = ()
     today_ballot_count: int = 0
+    public_name: PublicName = PublicName.FIRST_NAME
 
 
 @dataclass(frozen=True)
