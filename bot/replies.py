@@ -270,10 +270,24 @@ def profile(p: Profile) -> str:
         _("Name: {name}").format(name=name),
         _("Email: {email}").format(email=p.email) if p.email else _("Email: not set (use /email)"),
         _("Credit: {amount}").format(amount=money(p.balance, p.currency)),
-        _("Today's ballots: {numbers}").format(numbers=ballots(p.today_ballots, total=p.today_ballot_count)),
+        _today_ballots(p),
         _("If you win, results name you: {how}").format(how=public_name_shown(p, p.public_name)),
     ]
     return "\n".join(lines)
+
+
+def _today_ballots(p: Profile) -> str:
+    if p.today_refunded:
+        return ngettext(
+            "Today's ballots: none; today's lottery was cancelled and your {count} ballot was refunded "
+            "to your credit.",
+            "Today's ballots: none; today's lottery was cancelled and your {count} ballots were refunded "
+            "to your credit.",
+            p.today_refunded,
+        ).format(count=p.today_refunded)
+    return _("Today's ballots: {numbers}").format(
+        numbers=ballots(p.today_ballots, total=p.today_ballot_count)
+    )
 
 
 def public_name_shown(p: Profile, choice: PublicName) -> str:
@@ -789,6 +803,8 @@ def notice_text(notice: Notice) -> str:
             )
         case NoticeKind.RESULT if notice.winning_number is None:
             return _("The lottery of {day} closed with no ballots, so there was no draw.").format(day=when)
+        case NoticeKind.RESULT if notice.held == 0:
+            return _drawn_without_you(notice) + _won_by_another(notice) + draw_texts.record_line(notice)
         case NoticeKind.RESULT if notice.ballot_count == 1:
             return (
                 _(
@@ -812,6 +828,18 @@ def notice_text(notice: Notice) -> str:
         case NoticeKind.FROZEN | NoticeKind.DRAWN:
             return draw_texts.notice(notice)
     raise ValueError(notice.kind)
+
+
+def _drawn_without_you(notice: Notice) -> str:
+    """For a player who joined but bought nothing: the result, without "not yours this time"."""
+    if notice.ballot_count == 1:
+        head = _("The lottery of {day} is drawn: the only ballot, #{number}, wins.")
+    else:
+        head = _("The lottery of {day} is drawn: ballot #{number} of {count} wins.")
+    tail = _("You had joined but held no ballot in it, so there was nothing for you to win.")
+    return (
+        head.format(day=day(notice.day), number=notice.winning_number, count=notice.ballot_count) + " " + tail
+    )
 
 
 def _winnings(notice: Notice) -> str:

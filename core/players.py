@@ -7,7 +7,7 @@ from dataclasses import replace
 from core.context import Context, player_of, profile_of
 from core.emails import normalize_email
 from core.errors import NotRegistered
-from core.results import PlayerSummary, Profile, PublicName
+from core.results import EventStatus, PlayerSummary, Profile, PublicName
 from storage import joining, reads
 from storage.players import public_name_of
 
@@ -79,8 +79,14 @@ class PlayerAccounts:
         found, choice = await self._ctx.db.read(both)
         if found is None:
             raise NotRegistered(telegram_id)
-        profile = profile_of(telegram_id, found, self._ctx.rules.currency)
-        return replace(profile, public_name=PublicName(choice or PublicName.FIRST_NAME))
+        profile = replace(
+            profile_of(telegram_id, found, self._ctx.rules.currency),
+            public_name=PublicName(choice or PublicName.FIRST_NAME),
+        )
+        if found.event is not None and found.event.status == EventStatus.CANCELLED:
+            # Cancelled ballots are no longer the player's: their price went back to the credit.
+            return replace(profile, today_ballots=(), today_ballot_count=0, today_refunded=found.held)
+        return profile
 
     async def choose_public_name(self, telegram_id: int, choice: PublicName) -> Profile:
         """Keep how public results name the player; it applies to every result shown from now on."""

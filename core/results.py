@@ -41,6 +41,8 @@ class Profile:
     today_ballots: tuple[int, ...] = ()
     today_ballot_count: int = 0
     public_name: PublicName = PublicName.FIRST_NAME
+    # Today's lottery was cancelled: the ballots the player held in it (refunded), none listed above.
+    today_refunded: int = 0
 
 
 @dataclass(frozen=True)

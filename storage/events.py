@@ -205,6 +205,15 @@ class Registrations:
         )
         return (await self._session.execute(statement)).first() is not None
 
+    async def held(self, event_id: int, player_ids: Sequence[int]) -> dict[int, int]:
+        """How many ballots of the event each of these players held (by the registrations' key)."""
+        if not player_ids:
+            return {}
+        statement = select(Registration.player_id, Registration.ballots).where(
+            Registration.event_id == event_id, Registration.player_id.in_(player_ids)
+        )
+        return {player_id: ballots for player_id, ballots in (await self._session.execute(statement)).all()}
+
     async def count(self, event_id: int) -> int:
         statement = select(func.count()).select_from(Registration).where(Registration.event_id == event_id)
         return (await self._session.execute(statement)).scalar_one()
