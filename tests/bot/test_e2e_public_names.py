@@ -26,9 +26,11 @@ async def winner_in_group(harness: BotHarness, api: BotApiEmulator) -> str:
 async def choose(harness: BotHarness, api: BotApiEmulator, label: str) -> str:
     """Choose under /me; the question's message is edited into the confirmation, whose text is returned."""
     api.send_command(1, "/me")
-    me = await api.wait_for_message(1)
+    # Notices of the draw may arrive in between: wait for the messages by what they say.
+    me = await api.wait_for_message(1, lambda t: t.startswith(("Name:", "Имя:")))
     [(_, ask)] = buttons(me)
-    question = await harness.press(1, ask, message_id=me["message_id"])
+    api.press_button(1, ask, message_id=me["message_id"])
+    question = await api.wait_for_message(1, lambda t: "/winner" in t)
     [data] = [data for text, data in buttons(question) if text == label]
     api.press_button(1, data, message_id=question["message_id"])
     edit = await api.wait_for_call("editMessageText")
