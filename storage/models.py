@@ -89,7 +89,7 @@ class Player(Base):
     telegram_language: Mapped[str | None] = mapped_column(String(8))
     # How results name this player in public (/winner, the results channel): "first_name",
     # "first_name_and_username" or "anonymous"; never the @username unless they chose it under /me.
-    public_name: Mapped[str] = mapped_column(String(16), server_default="first_name")
+    public_name: Mapped[str] = mapped_column(String(32), server_default="first_name")
     balance: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -26,7 +26,7 @@ def upgrade() -> None:
     # Every player, old or new, is named by first name only until they choose otherwise under /me.
     with op.batch_alter_table("players", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("public_name", sa.String(length=16), nullable=False, server_default="first_name")
+            sa.Column("public_name", sa.String(length=32), nullable=False, server_default="first_name")
         )
 
 
