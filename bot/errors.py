@@ -17,6 +17,7 @@ from core.errors import (
     InvalidEmail,
     InvalidEventDate,
     InvalidPrice,
+    InvalidPrizeText,
     InvalidQuantity,
     InvalidTitle,
     LotteryError,
@@ -112,6 +113,8 @@ def explain(error: LotteryError | BadInput, timezone: ZoneInfo) -> str:
             return _("A price is a whole number from 1 up.")
         case InvalidTitle():
             return _("A title has 1 to {maximum} characters.").format(maximum=error.maximum)
+        case InvalidPrizeText():
+            return _("A prize or rules line has 1 to {maximum} characters.").format(maximum=error.maximum)
         case PaymentNotRefundable():
             return _("That payment cannot be refunded (it was refunded already, or is not yours).")
         case RefundPending():

@@ -29,7 +29,9 @@ from core.results import (
     OrderPayment,
     PaymentReceipt,
     PlayerSummary,
+    Prize,
     Profile,
+    PublicName,
     PurchaseReceipt,
     RefundablePayment,
     RefundReceipt,
@@ -73,6 +75,24 @@ def lottery_name(value: dt.date, title: str) -> str:
     return _("the lottery of {day} ({title})").format(day=day(value), title=custom)
 
 
+def prize_name(prize: Prize) -> str:
+    """What the winner wins: the admins' words, else the bot's neutral default (promising no sum)."""
+    return prize.text or _("a gift from the lottery's admins")
+
+
+def prize_rules(prize: Prize) -> str:
+    return prize.rules or _("One ballot wins; the more ballots you hold, the better your chance.")
+
+
+def prize_claim(prize: Prize) -> str:
+    return prize.claim or _("Write to the lottery's admins to claim it.")
+
+
+def prize_line(prize: Prize) -> str:
+    """The prize and the rules line, as /events and the receipts show them."""
+    return _("Prize: {prize}. {rules}").format(prize=prize_name(prize).rstrip("."), rules=prize_rules(prize))
+
+
 def how_it_works(timezone: ZoneInfo) -> str:
     return _(
         "How it works: every day one lottery runs. At midnight ({timezone}) one ballot "
@@ -109,7 +129,7 @@ def admin_help() -> str:
         _("Admin commands:"),
         _("/close – close every open lottery now and draw"),
         _("/newevent DATE [PRICE] [TITLE] – create a lottery ahead"),
-        _("/editevent DATE price N | title TEXT – change terms while unsold"),
+        _("/editevent DATE price N | title TEXT | prize TEXT | rules TEXT – change terms while unsold"),
         _("/deleteevent DATE – delete an unsold lottery"),
         _("/cancelevent DATE – cancel an open lottery, refunding every ballot"),
         _("/users [PAGE] – registered players"),
@@ -250,9 +270,61 @@ def profile(p: Profile) -> str:
         _("Name: {name}").format(name=name),
         _("Email: {email}").format(email=p.email) if p.email else _("Email: not set (use /email)"),
         _("Credit: {amount}").format(amount=money(p.balance, p.currency)),
-        _("Today's ballots: {numbers}").format(numbers=ballots(p.today_ballots, total=p.today_ballot_count)),
+        _today_ballots(p),
+        _("If you win, results name you: {how}").format(how=public_name_shown(p, p.public_name)),
     ]
     return "\n".join(lines)
+
+
+def _today_ballots(p: Profile) -> str:
+    if p.today_refunded:
+        return ngettext(
+            "Today's ballots: none; today's lottery was cancelled and your {count} ballot was refunded "
+            "to your credit.",
+            "Today's ballots: none; today's lottery was cancelled and your {count} ballots were refunded "
+            "to your credit.",
+            p.today_refunded,
+        ).format(count=p.today_refunded)
+    return _("Today's ballots: {numbers}").format(
+        numbers=ballots(p.today_ballots, total=p.today_ballot_count)
+    )
+
+
+def public_name_shown(p: Profile, choice: PublicName) -> str:
+    """What a public result would show for this player with `choice`, in their own words."""
+    if choice is PublicName.ANONYMOUS or not p.first_name:
+        return a_player()
+    if choice is PublicName.FIRST_NAME_AND_USERNAME and p.username:
+        return f"{p.first_name} (@{p.username})"
+    return p.first_name
+
+
+def a_player() -> str:
+    """A winner who is not named."""
+    return _("a player")
+
+
+def public_name_button() -> str:
+    return _("Change how results name me")
+
+
+def public_name_question() -> str:
+    return _(
+        "When you win, /winner (in groups too) names the winner. How should it name you? "
+        "Your @username is shown only if you choose it."
+    )
+
+
+def public_name_choices() -> list[tuple[PublicName, str]]:
+    return [
+        (PublicName.FIRST_NAME, _("First name")),
+        (PublicName.FIRST_NAME_AND_USERNAME, _("First name and @username")),
+        (PublicName.ANONYMOUS, _("Anonymous: “a player”")),
+    ]
+
+
+def public_name_chosen(p: Profile) -> str:
+    return _("Saved. If you win, results name you: {how}").format(how=public_name_shown(p, p.public_name))
 
 
 def email_usage() -> str:
@@ -325,18 +397,26 @@ def events(listing: list[EventInfo], *, today: dt.date, draw: dt.datetime, now: 
                     countdown=formatting.countdown(draw, now, t),
                 )
             )
+            lines.append(prize_line(event.prize))
         else:
             lines.append(_("Today, {lottery}").format(lottery=event_line(event)))
     if ahead:
         lines += ["", _("Upcoming:")]
-        lines += [
-            _("{lottery}: {price} each").format(lottery=_event_head(e), price=money(e.price, e.currency))
-            for e in ahead
-        ]
+        lines += [_upcoming_line(e) for e in ahead]
     if earlier:
         lines += ["", _("Earlier:")]
         lines += [event_line(e) for e in earlier]
     return "\n".join(lines).strip() or _("No lotteries around today.")
+
+
+def _upcoming_line(event: EventInfo) -> str:
+    """A day ahead, with its prize when one is set (the default would only repeat today's line)."""
+    price = money(event.price, event.currency)
+    if not event.prize.text:
+        return _("{lottery}: {price} each").format(lottery=_event_head(event), price=price)
+    return _("{lottery}: {price} each; prize: {prize}").format(
+        lottery=_event_head(event), price=price, prize=event.prize.text.rstrip(".")
+    )
 
 
 def _event_head(event: EventInfo) -> str:
@@ -383,11 +463,11 @@ def expired_button(value: dt.date) -> str:
 
 
 def event_created(event: EventInfo) -> str:
-    return _("Created: {lottery}").format(lottery=event_line(event))
+    return _("Created: {lottery}").format(lottery=event_line(event)) + "\n" + prize_line(event.prize)
 
 
 def event_updated(event: EventInfo) -> str:
-    return _("Updated: {lottery}").format(lottery=event_line(event))
+    return _("Updated: {lottery}").format(lottery=event_line(event)) + "\n" + prize_line(event.prize)
 
 
 def event_deleted(value: dt.date) -> str:
@@ -428,7 +508,8 @@ def paid(receipt: PaymentReceipt) -> str:
     return head + "\n" + _("Your credit: {credit}. Buy ballots with /buy N.").format(credit=credit)
 
 
-def bought(receipt: PurchaseReceipt) -> str:
+def bought(receipt: PurchaseReceipt, prize: Prize | None = None) -> str:
+    """The purchase, the money left, and (for a receipt in the chat) what the ballots can win."""
     count = len(receipt.numbers)
     head = ngettext(
         "You bought {count} ballot for {day}: {numbers}.",
@@ -438,7 +519,9 @@ def bought(receipt: PurchaseReceipt) -> str:
     tail = _("Spent {spent}; credit left: {credit}. Good luck!").format(
         spent=money(receipt.spent, receipt.currency), credit=money(receipt.balance, receipt.currency)
     )
-    return f"{head}\n{tail}"
+    if prize is None:
+        return f"{head}\n{tail}"
+    return f"{head}\n{prize_line(prize)}\n{tail}"
 
 
 def buy_button(n: int) -> str:
@@ -602,10 +685,10 @@ def winner(info: WinnerInfo | None) -> str:
         return _("The lottery of {day} closed with no ballots, so there was no draw.").format(day=when)
     if info.ballot_count == 1:
         return _("Lottery of {day}: the only ballot, #{number}, wins; it is held by {name}.").format(
-            day=when, number=info.winning_number, name=info.winner_name or "-"
+            day=when, number=info.winning_number, name=info.winner_name or a_player()
         )
     return _("Lottery of {day}: the winning ballot is #{number} of {count}, held by {name}.").format(
-        day=when, number=info.winning_number, count=info.ballot_count, name=info.winner_name or "-"
+        day=when, number=info.winning_number, count=info.ballot_count, name=info.winner_name or a_player()
     )
 
 
@@ -703,27 +786,41 @@ def notice_text(notice: Notice) -> str:
     when = day(notice.day)
     match notice.kind:
         case NoticeKind.WINNER if notice.ballot_count == 1:
-            return _(
-                "🎉 You won the lottery of {day}! Your ballot #{number} was the only one in the draw."
-            ).format(day=when, number=notice.winning_number) + draw_texts.record_line(notice)
+            return (
+                _(
+                    "🎉 You won the lottery of {day}! Your ballot #{number} was the only one in the draw."
+                ).format(day=when, number=notice.winning_number)
+                + _winnings(notice)
+                + draw_texts.record_line(notice)
+            )
         case NoticeKind.WINNER:
-            return _(
-                "🎉 You won the lottery of {day}! Your ballot #{number} was drawn out of {count}."
-            ).format(
-                day=when, number=notice.winning_number, count=notice.ballot_count
-            ) + draw_texts.record_line(notice)
+            return (
+                _("🎉 You won the lottery of {day}! Your ballot #{number} was drawn out of {count}.").format(
+                    day=when, number=notice.winning_number, count=notice.ballot_count
+                )
+                + _winnings(notice)
+                + draw_texts.record_line(notice)
+            )
         case NoticeKind.RESULT if notice.winning_number is None:
             return _("The lottery of {day} closed with no ballots, so there was no draw.").format(day=when)
+        case NoticeKind.RESULT if notice.held == 0:
+            return _drawn_without_you(notice) + _won_by_another(notice) + draw_texts.record_line(notice)
         case NoticeKind.RESULT if notice.ballot_count == 1:
-            return _(
-                "The lottery of {day} is drawn: the only ballot, #{number}, wins. Not yours this time."
-            ).format(day=when, number=notice.winning_number) + draw_texts.record_line(notice)
+            return (
+                _(
+                    "The lottery of {day} is drawn: the only ballot, #{number}, wins. Not yours this time."
+                ).format(day=when, number=notice.winning_number)
+                + _won_by_another(notice)
+                + draw_texts.record_line(notice)
+            )
         case NoticeKind.RESULT:
-            return _(
-                "The lottery of {day} is drawn: ballot #{number} of {count} wins. Not yours this time."
-            ).format(
-                day=when, number=notice.winning_number, count=notice.ballot_count
-            ) + draw_texts.record_line(notice)
+            return (
+                _(
+                    "The lottery of {day} is drawn: ballot #{number} of {count} wins. Not yours this time."
+                ).format(day=when, number=notice.winning_number, count=notice.ballot_count)
+                + _won_by_another(notice)
+                + draw_texts.record_line(notice)
+            )
         case NoticeKind.CANCELLED:
             return _(
                 "The lottery of {day} was cancelled. Any ballots you had went back to your credit."
@@ -731,6 +828,29 @@ def notice_text(notice: Notice) -> str:
         case NoticeKind.FROZEN | NoticeKind.DRAWN:
             return draw_texts.notice(notice)
     raise ValueError(notice.kind)
+
+
+def _drawn_without_you(notice: Notice) -> str:
+    """For a player who joined but bought nothing: the result, without "not yours this time"."""
+    if notice.ballot_count == 1:
+        head = _("The lottery of {day} is drawn: the only ballot, #{number}, wins.")
+    else:
+        head = _("The lottery of {day} is drawn: ballot #{number} of {count} wins.")
+    tail = _("You had joined but held no ballot in it, so there was nothing for you to win.")
+    return (
+        head.format(day=day(notice.day), number=notice.winning_number, count=notice.ballot_count) + " " + tail
+    )
+
+
+def _winnings(notice: Notice) -> str:
+    """What the winner wins and how to claim it, after the news."""
+    return "\n" + _("Your prize: {prize}. {claim}").format(
+        prize=prize_name(notice.prize).rstrip("."), claim=prize_claim(notice.prize)
+    )
+
+
+def _won_by_another(notice: Notice) -> str:
+    return " " + _("Its holder wins {prize}.").format(prize=prize_name(notice.prize).rstrip("."))
 
 
 def winner_email(notice: Notice) -> tuple[str, str]:
@@ -748,7 +868,7 @@ def winner_email(notice: Notice) -> tuple[str, str]:
         )
     if custom is not None:
         drawn += f" ({custom})"
-    body = _("Congratulations!") + "\n\n" + drawn + "\n"
+    body = _("Congratulations!") + "\n\n" + drawn + "\n\n" + _winnings(notice).strip() + "\n"
     return subject, body
 
 

@@ -124,6 +124,13 @@ class Settings(BaseSettings):
     bot_description: str = Field(default="", max_length=512)
     bot_short_description: str = Field(default="", max_length=120)
 
+    # What every lottery's winner wins, its short rules line, and how a winner claims it, unless an
+    # admin gave the event its own (/editevent DATE prize TEXT). Empty: the bot's own words, in each
+    # shipped language ("a gift from the lottery's admins", "one ballot wins; …", "write to the admins").
+    prize_text: str = Field(default="", max_length=300)
+    prize_rules: str = Field(default="", max_length=300)
+    prize_claim: str = Field(default="", max_length=300)
+
     @field_validator("heartbeat_file", mode="before")
     @classmethod
     def _no_heartbeat_when_empty(cls, value: object) -> object:
@@ -251,6 +258,9 @@ class Settings(BaseSettings):
             ballot_price=self.ballot_price,
             currency=self.currency,
             max_ballots_per_purchase=self.max_ballots_per_purchase,
+            prize_text=self.prize_text.strip(),
+            prize_rules=self.prize_rules.strip(),
+            prize_claim=self.prize_claim.strip(),
         )
 
 

@@ -28,6 +28,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 
 from core import merkle
 from core.beacon import BeaconError, BeaconRound, DrawPolicy, first_round_at_or_after, round_time
@@ -68,7 +69,24 @@ class Closing:
             open_ids = await uow.events.open_until(self._ctx.today(now))
         frozen = await self._close_each(open_ids, now, raise_failure=True)
         drawn = await self.draw_due(now)
-        return [r for r in frozen if r.event_id not in {d.event_id for d in drawn}] + drawn
+        results = [r for r in frozen if r.event_id not in {d.event_id for d in drawn}] + drawn
+        return await self._as_they_stand(results)
+
+    async def _as_they_stand(self, results: list[DrawResult]) -> list[DrawResult]:
+        """The admin is told each event's outcome, also when the draw job (or another replica) drew it
+        while this call was freezing: a frozen result whose record is drawn by now shows its winner."""
+        waiting = [r for r in results if r.winning_number is None and r.ballot_count > 0]
+        if not waiting:
+            return results
+        async with self._ctx.db.snapshot() as uow:
+            records = {r.event_id: await uow.records.of_event(r.event_id) for r in waiting}
+        settled = []
+        for result in results:
+            record = records.get(result.event_id)
+            if record is not None and record.state == "drawn" and record.winning_number is not None:
+                result = replace(result, winning_number=record.winning_number, waiting_for_round=None)
+            settled.append(result)
+        return settled
 
     async def _close_each(
         self, event_ids: Sequence[int], now: dt.datetime, *, raise_failure: bool = False

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from core.clock import Clock
 from core.errors import NotRegistered
 from core.gateway import PaymentGateway
-from core.results import EventInfo, EventStatus, Profile
+from core.results import EventInfo, EventStatus, Profile, PublicName
 from core.rules import LotteryRules
 from storage import Database, UnitOfWork
 from storage.joining import NewEvent
@@ -97,16 +97,18 @@ def profile_of(telegram_id: int, found: TodaysBallots, currency: str) -> Profile
 
 
 def display_name(player: Player | None) -> str | None:
-    """How a player is named in public results; a deleted player stays anonymous."""
+    """How a player is named in public results, as they chose under /me; None (the front end says
+    "a player") for one who chose anonymity, a deleted player, or one with no name to show."""
     if player is None:
         return None
-    return public_name(player.id, player.username, player.first_name)
+    return public_name(player.first_name, player.username, player.public_name)
 
 
-def public_name(player_id: int, username: str | None, first_name: str | None) -> str:
-    """`display_name` from the columns themselves, for reads that do not load a `Player`."""
-    if username:
-        return f"@{username}"
-    if first_name:
-        return first_name
-    return f"player {player_id}"
+def public_name(first_name: str | None, username: str | None, choice: str | None) -> str | None:
+    """First name only unless the player opted in to their @username: never the @username alone,
+    since Telegram users can be found by it."""
+    if choice == PublicName.ANONYMOUS or not first_name:
+        return None
+    if choice == PublicName.FIRST_NAME_AND_USERNAME and username:
+        return f"{first_name} (@{username})"
+    return first_name

@@ -97,6 +97,12 @@ class InvalidTitle(LotteryError):
         self.maximum = maximum
 
 
+class InvalidPrizeText(LotteryError):
+    def __init__(self, maximum: int) -> None:
+        super().__init__(f"a prize or rules line has 1 to {maximum} characters")
+        self.maximum = maximum
+
+
 class PaymentNotRefundable(LotteryError):
     def __init__(self, payment_id: int, reason: str) -> None:
         super().__init__(f"payment {payment_id} cannot be refunded: {reason}")

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Coroutine
-from typing import Any
+from dataclasses import replace
+from typing import Any, TypeVar
 
 from core.context import Context, event_info, event_row_info
 from core.errors import EventAlreadyExists, EventNotEditable, InvalidEventDate, NoEventOnDate
-from core.results import CancelResult, EventInfo, EventStatus, LedgerKind, Stats
-from core.rules import validate_price, validate_title
+from core.results import CancelResult, EventInfo, EventStatus, LedgerKind, Prize, Stats
+from core.rules import validate_price, validate_prize_text, validate_title
 from storage import UnitOfWork, joining, reads
+from storage import events as storage_events
 from storage.models import Event
+
+Prizes = dict[dt.date, tuple[str | None, str | None]]
+T = TypeVar("T", reads.EventRow | None, list[reads.EventRow])
+
+
+async def _with_prizes(query: reads.Query, listing: Coroutine[Any, Any, T]) -> tuple[T, Prizes]:
+    """A read of events and, in the same snapshot, the prizes admins set for their days."""
+    found = await listing
+    days = [event.day for event in ([] if found is None else found if isinstance(found, list) else [found])]
+    if not days:
+        return found, {}
+    return found, await storage_events.prizes_between(query, min(days), max(days))
 
 
 class EventCalendar:
@@ -22,10 +36,15 @@ class EventCalendar:
         """Today's event, read without writing; made (one writing trip) only the first time it is needed."""
         now = self._ctx.clock.now()
         day = self._ctx.today(now)
-        event = await self._ctx.db.read(lambda query: reads.event_on(query, day))
+        event, prizes = await self._ctx.db.read(lambda query: _with_prizes(query, reads.event_on(query, day)))
         if event is None:
             event = await self._made(day, now)
-        return event_row_info(event)
+        return self._row_info(event, prizes)
+
+    async def prize_on(self, day: dt.date) -> Prize:
+        """The prize of a day's lottery, for a receipt: one read by the unique day index."""
+        prizes = await self._ctx.db.read(lambda query: storage_events.prizes_between(query, day, day))
+        return self._ctx.rules.prize(*prizes.get(day, (None, None)))
 
     async def overview(self, *, past: int = 5, upcoming: int = 5) -> list[EventInfo]:
         """Upcoming events, today's and the last few, newest first: one read, which writes nothing
@@ -33,14 +52,23 @@ class EventCalendar:
         now = self._ctx.clock.now()
         day = self._ctx.today(now)
 
-        def around(query: reads.Query) -> Coroutine[Any, Any, list[reads.EventRow]]:
-            return reads.events_around(query, day, past=past, upcoming=upcoming)
+        def around(query: reads.Query) -> Coroutine[Any, Any, tuple[list[reads.EventRow], Prizes]]:
+            return _with_prizes(query, reads.events_around(query, day, past=past, upcoming=upcoming))
 
-        listing = await self._ctx.db.read(around)
+        listing, prizes = await self._ctx.db.read(around)
         if all(event.day != day for event in listing):
             await self._made(day, now)
-            listing = await self._ctx.db.read(around)
-        return [event_row_info(event) for event in listing]
+            listing, prizes = await self._ctx.db.read(around)
+        return [self._row_info(event, prizes) for event in listing]
+
+    def _row_info(self, event: reads.EventRow, prizes: Prizes) -> EventInfo:
+        return replace(
+            event_row_info(event), prize=self._ctx.rules.prize(*prizes.get(event.day, (None, None)))
+        )
+
+    def _info(self, event: Event, *, participants: int = 0) -> EventInfo:
+        prize = self._ctx.rules.prize(event.prize, event.prize_rules)
+        return replace(event_info(event, participants=participants), prize=prize)
 
     async def _made(self, day: dt.date, now: dt.datetime) -> reads.EventRow:
         terms = self._ctx.new_event(day)
@@ -51,7 +79,7 @@ class EventCalendar:
     async def on_day(self, day: dt.date) -> EventInfo:
         async with self._ctx.db.transaction() as uow:
             event = await self._event_on(uow, day)
-        return event_info(event, participants=event.participant_count)
+        return self._info(event, participants=event.participant_count)
 
     async def create(self, day: dt.date, *, price: int | None = None, title: str | None = None) -> EventInfo:
         """Create the event of a day that has not begun yet (or of today, before anyone needed it)."""
@@ -69,7 +97,7 @@ class EventCalendar:
             if not created:
                 raise EventAlreadyExists(day)
             event = await self._event_on(uow, day)
-        return event_info(event)
+        return self._info(event)
 
     async def edit(self, day: dt.date, *, title: str | None = None, price: int | None = None) -> EventInfo:
         """Change an event's terms while no ballot has been sold at the old ones."""
@@ -80,7 +108,20 @@ class EventCalendar:
             if not await uow.events.edit_terms(event.id, title=new_title, price=new_price):
                 raise EventNotEditable(day, _frozen_reason(event))
             await uow.session.refresh(event)
-        return event_info(event)
+        return self._info(event)
+
+    async def edit_prize(
+        self, day: dt.date, *, prize: str | None = None, rules: str | None = None
+    ) -> EventInfo:
+        """Give an event its own prize or rules line, while no ballot has been sold at the old ones."""
+        async with self._ctx.db.transaction() as uow:
+            event = await self._event_on(uow, day)
+            new_prize = event.prize if prize is None else validate_prize_text(prize)
+            new_rules = event.prize_rules if rules is None else validate_prize_text(rules)
+            if not await uow.events.edit_prize(event.id, prize=new_prize, rules=new_rules):
+                raise EventNotEditable(day, _frozen_reason(event))
+            await uow.session.refresh(event)
+        return self._info(event)
 
     async def delete(self, day: dt.date) -> None:
         async with self._ctx.db.transaction() as uow:

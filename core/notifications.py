@@ -16,12 +16,14 @@ import datetime as dt
 import logging
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from core.context import Context
 from core.records import PublicRecord
-from core.results import EventStatus
+from core.results import EventStatus, Prize
+from core.rules import LotteryRules
+from storage import UnitOfWork
 from storage.models import DrawRecord, Event
 from storage.outbox import QUARANTINED, ClaimedMessage
 
@@ -67,6 +69,10 @@ class Notice:
     claim_token: str
     # The event's public draw record, when it has one (frozen or drawn).
     record: PublicRecord | None = None
+    # What the winner wins and how to claim it (the event's own, else the configured one).
+    prize: Prize = field(default_factory=Prize)
+    # For a result notice: how many ballots of the event its recipient held (0: joined, bought none).
+    held: int | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,24 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return ceiling * (800 + secrets.randbelow(201)) / 1000
 
 
+async def _held(uow: UnitOfWork, claimed: list[ClaimedMessage]) -> dict[tuple[int, int], int]:
+    """(event, player) -> ballots held, for the batch's result notices: one query per event, so a
+    player who joined but bought nothing is told so rather than "not yours this time"."""
+    wanted: dict[int, list[int]] = {}
+    for message in claimed:
+        if (
+            message.kind == NoticeKind.RESULT
+            and message.event_id is not None
+            and message.player_id is not None
+        ):
+            wanted.setdefault(message.event_id, []).append(message.player_id)
+    held: dict[tuple[int, int], int] = {}
+    for event_id, players in wanted.items():
+        for player_id, ballots in (await uow.registrations.held(event_id, players)).items():
+            held[(event_id, player_id)] = ballots
+    return held
+
+
 class Notifications:
     def __init__(self, context: Context) -> None:
         self._ctx = context
@@ -143,9 +167,14 @@ class Notifications:
             event_ids = {message.event_id for message in claimed if message.event_id is not None}
             events = {event_id: await uow.events.by_id(event_id) for event_id in event_ids}
             records = {event_id: await uow.records.of_event(event_id) for event_id in event_ids}
+            held = await _held(uow, claimed)
             for message in claimed:
                 try:
-                    notices.append(self._read(message, events, records))
+                    notice = self._read(message, events, records, rules=self._ctx.rules)
+                    key = (message.event_id or 0, message.player_id or 0)
+                    if notice.kind is NoticeKind.RESULT and key in held:
+                        notice = replace(notice, held=held[key])
+                    notices.append(notice)
                 except Unreadable as poison:
                     log.error(
                         "outbox row %s is unreadable and set aside (quarantined): %s", message.id, poison
@@ -158,6 +187,8 @@ class Notifications:
         message: ClaimedMessage,
         events: Mapping[int, Event | None],
         records: Mapping[int, DrawRecord | None] | None = None,
+        *,
+        rules: LotteryRules | None = None,
     ) -> Notice:
         """The notice a claimed row describes, or `Unreadable` saying why there is none."""
         try:
@@ -181,6 +212,7 @@ class Notifications:
             winning_number=event.winning_number,
             claim_token=message.claim_token,
             record=_public(records, message.event_id),
+            prize=(rules or LotteryRules()).prize(event.prize, event.prize_rules),
         )
 
     async def settle(self, outcomes: list[Outcome]) -> int:

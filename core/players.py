@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core.context import Context, player_of, profile_of
 from core.emails import normalize_email
 from core.errors import NotRegistered
-from core.results import PlayerSummary, Profile
+from core.results import EventStatus, PlayerSummary, Profile, PublicName
 from storage import joining, reads
+from storage.players import public_name_of
 
 MAX_PAGE = 50
 
@@ -71,12 +74,29 @@ class PlayerAccounts:
         """The player with how many ballots they hold today and the first page of their numbers:
         a few indexed reads in one trip, however many ballots there are."""
         today = self._ctx.today()
-        found = await self._ctx.db.read(
-            lambda query: reads.todays_ballots(query, telegram_id, today, receipts=False)
-        )
+
+        async def both(query: reads.Query) -> tuple[reads.TodaysBallots | None, str | None]:
+            found = await reads.todays_ballots(query, telegram_id, today, receipts=False)
+            return found, await public_name_of(query, telegram_id)
+
+        found, choice = await self._ctx.db.read(both)
         if found is None:
             raise NotRegistered(telegram_id)
-        return profile_of(telegram_id, found, self._ctx.rules.currency)
+        profile = replace(
+            profile_of(telegram_id, found, self._ctx.rules.currency),
+            public_name=PublicName(choice or PublicName.FIRST_NAME),
+        )
+        if found.event is not None and found.event.status == EventStatus.CANCELLED:
+            # Cancelled ballots are no longer the player's: their price went back to the credit.
+            return replace(profile, today_ballots=(), today_ballot_count=0, today_refunded=found.held)
+        return profile
+
+    async def choose_public_name(self, telegram_id: int, choice: PublicName) -> Profile:
+        """Keep how public results name the player; it applies to every result shown from now on."""
+        async with self._ctx.db.transaction() as uow:
+            if not await uow.players.set_public_name(telegram_id, choice.value):
+                raise NotRegistered(telegram_id)
+        return await self.profile(telegram_id)
 
     async def delete(self, telegram_id: int) -> None:
         """Erase the player's personal data everywhere, in one transaction; ballots and payments stay,

@@ -21,6 +21,14 @@ class LedgerKind(StrEnum):
     EVENT_CANCELLED = "event_cancelled"
 
 
+class PublicName(StrEnum):
+    """How public results (/winner, also in groups) name a player; each player chooses under /me."""
+
+    FIRST_NAME = "first_name"
+    FIRST_NAME_AND_USERNAME = "first_name_and_username"
+    ANONYMOUS = "anonymous"
+
+
 @dataclass(frozen=True)
 class Profile:
     telegram_id: int
@@ -32,6 +40,21 @@ class Profile:
     # The first of today's ballot numbers (at most a page of them) and how many there are in all.
     today_ballots: tuple[int, ...] = ()
     today_ballot_count: int = 0
+    public_name: PublicName = PublicName.FIRST_NAME
+    # Today's lottery was cancelled: the ballots the player held in it (refunded), none listed above.
+    today_refunded: int = 0
+
+
+@dataclass(frozen=True)
+class Prize:
+    """What the winner of an event wins, its short rules line and how to claim it.
+
+    An empty field means no one set it: the front end says its translated default instead.
+    """
+
+    text: str = ""
+    rules: str = ""
+    claim: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +68,7 @@ class EventInfo:
     ballot_count: int
     winning_number: int | None
     participants: int = 0
+    prize: Prize = Prize()
 
 
 @dataclass(frozen=True)

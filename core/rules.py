@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from core.errors import InvalidPrice, InvalidQuantity, InvalidTitle
+from core.errors import InvalidPrice, InvalidPrizeText, InvalidQuantity, InvalidTitle
+from core.results import Prize
 
 MAX_TITLE_LENGTH = 200
 
@@ -17,6 +18,11 @@ class LotteryRules:
     ballot_price: int = 1
     currency: str = "XTR"
     max_ballots_per_purchase: int = 100
+    # What a winner wins, the short rules line and how to claim it, for every event an admin has not
+    # given its own (PRIZE_TEXT, PRIZE_RULES, PRIZE_CLAIM); empty means the front end's translated default.
+    prize_text: str = ""
+    prize_rules: str = ""
+    prize_claim: str = ""
 
     def __post_init__(self) -> None:
         validate_price(self.ballot_price)
@@ -41,6 +47,10 @@ class LotteryRules:
     def default_title(self, day: dt.date) -> str:
         return f"Lottery of {day.isoformat()}"
 
+    def prize(self, text: str | None = None, rules: str | None = None) -> Prize:
+        """An event's prize: its own text and rules line where an admin set them, else the configured ones."""
+        return Prize(text=text or self.prize_text, rules=rules or self.prize_rules, claim=self.prize_claim)
+
     def affordable(self, balance: int, price: int) -> int:
         """How many ballots a balance buys in one purchase."""
         return min(balance // price, self.max_ballots_per_purchase) if price > 0 else 0
@@ -55,6 +65,17 @@ def validate_price(price: int) -> int:
     if isinstance(price, bool) or not isinstance(price, int) or price < 1 or price > 10**9:
         raise InvalidPrice(price)
     return price
+
+
+MAX_PRIZE_LENGTH = 300
+
+
+def validate_prize_text(text: str) -> str:
+    """A prize or rules line: one line of 1 to 300 characters (the column's width)."""
+    cleaned = " ".join(text.split())
+    if not 1 <= len(cleaned) <= MAX_PRIZE_LENGTH:
+        raise InvalidPrizeText(MAX_PRIZE_LENGTH)
+    return cleaned
 
 
 def validate_title(title: str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import insert_ignoring_conflicts
 from storage.models import Event, Registration
+from storage.reads import Query, as_date
 
 
 class Events:
@@ -92,6 +93,17 @@ class Events:
         )
         return result.first() is not None
 
+    async def edit_prize(self, event_id: int, *, prize: str | None, rules: str | None) -> bool:
+        """Set the prize and rules line, like the other terms only while no ballot was sold: nobody
+        bought a ballot for a prize that changes under them."""
+        result = await self._session.execute(
+            update(Event)
+            .where(Event.id == event_id, Event.status == "open", Event.ballot_count == 0)
+            .values(prize=prize, prize_rules=rules)
+            .returning(Event.id)
+        )
+        return result.first() is not None
+
     async def delete_unsold(self, event_id: int) -> bool:
         await self._session.execute(
             delete(Registration).where(
@@ -146,6 +158,22 @@ class Events:
         return (await self._session.execute(statement)).scalar_one()
 
 
+_PRIZES = (
+    "SELECT day, prize, prize_rules FROM events WHERE day >= :first AND day <= :last "
+    "AND (prize IS NOT NULL OR prize_rules IS NOT NULL)"
+)
+
+
+async def prizes_between(
+    query: Query, first: dt.date, last: dt.date
+) -> dict[dt.date, tuple[str | None, str | None]]:
+    """The prizes admins set for the events of these days (by the unique day index); a day without
+    one is missing, and gets the configured prize. A read for storage.reads' `Query`, so it shares
+    the snapshot and the trip of the read it goes with."""
+    rows = await query.rows(_PRIZES, {"first": first, "last": last})
+    return {as_date(row[0]): (row[1], row[2]) for row in rows}
+
+
 class Registrations:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -176,6 +204,15 @@ class Registrations:
             Registration.event_id == event_id, Registration.player_id == player_id
         )
         return (await self._session.execute(statement)).first() is not None
+
+    async def held(self, event_id: int, player_ids: Sequence[int]) -> dict[int, int]:
+        """How many ballots of the event each of these players held (by the registrations' key)."""
+        if not player_ids:
+            return {}
+        statement = select(Registration.player_id, Registration.ballots).where(
+            Registration.event_id == event_id, Registration.player_id.in_(player_ids)
+        )
+        return {player_id: ballots for player_id, ballots in (await self._session.execute(statement)).all()}
 
     async def count(self, event_id: int) -> int:
         statement = select(func.count()).select_from(Registration).where(Registration.event_id == event_id)

@@ -87,6 +87,9 @@ class Player(Base):
     # and emails are written outside any update, so the player's language must be kept.
     language: Mapped[str | None] = mapped_column(String(8))
     telegram_language: Mapped[str | None] = mapped_column(String(8))
+    # How results name this player in public (/winner, the results channel): "first_name",
+    # "first_name_and_username" or "anonymous"; never the @username unless they chose it under /me.
+    public_name: Mapped[str] = mapped_column(String(32), server_default="first_name")
     balance: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -124,6 +127,10 @@ class Event(Base):
     # is open (/verify DATE); the draw reveals the secret. Unused with drand.
     draw_secret: Mapped[str | None] = mapped_column(String(64))
     draw_commitment: Mapped[str | None] = mapped_column(String(64))
+    # What the winner wins and the short rules line, set by an admin (/editevent DATE prize TEXT);
+    # NULL means the configured default (PRIZE_TEXT, PRIZE_RULES), else the translated one.
+    prize: Mapped[str | None] = mapped_column(String(300))
+    prize_rules: Mapped[str | None] = mapped_column(String(300))
 
 
 class Registration(Base):

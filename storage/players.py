@@ -10,6 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import insert_ignoring_conflicts
 from storage.models import OutboxMessage, Player
+from storage.reads import Query
+
+_PUBLIC_NAME = "SELECT public_name FROM players WHERE telegram_id = :telegram_id"
+
+
+async def public_name_of(query: Query, telegram_id: int) -> str | None:
+    """How the player chose to be named in results (by the unique telegram id index); a read for
+    storage.reads' `Query`, to share the snapshot and the trip of the profile it goes with."""
+    row = await query.row(_PUBLIC_NAME, {"telegram_id": telegram_id})
+    return None if row is None else str(row[0])
 
 
 class Players:
@@ -47,6 +57,16 @@ class Players:
             conflict_columns=["telegram_id"],
         ).returning(Player.id)
         return (await self._session.execute(statement)).first() is not None
+
+    async def set_public_name(self, telegram_id: int, choice: str) -> bool:
+        """Keep how results name the player; False for someone not registered."""
+        result = await self._session.execute(
+            update(Player)
+            .where(Player.telegram_id == telegram_id)
+            .values(public_name=choice)
+            .returning(Player.id)
+        )
+        return result.first() is not None
 
     async def rename(self, player_id: int, *, username: str | None, first_name: str | None) -> None:
         await self._session.execute(

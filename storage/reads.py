@@ -162,7 +162,8 @@ SELECT
 # row stays, anonymous) and, when the draw is frozen and waits for its randomness, the round it waits for.
 _WINNER_COLUMNS = """
 SELECT events.day, events.title, events.status, events.ballot_count, events.winning_number,
-       players.id, players.username, players.first_name, draw_records.state, draw_records.beacon_round
+       players.id, players.first_name, players.username, players.public_name,
+       draw_records.state, draw_records.beacon_round
 FROM events
 LEFT JOIN players ON players.id = events.winner_player_id
 LEFT JOIN draw_records ON draw_records.event_id = events.id
@@ -182,7 +183,8 @@ class WinnerRow:
     status: str
     ballot_count: int
     winning_number: int | None
-    winner: tuple[int, str | None, str | None] | None  # (player id, username, first name)
+    # (first name, username, how they chose to be named), when the day has a winner.
+    winner: tuple[str | None, str | None, str | None] | None
     record_state: str | None
     beacon_round: int | None
 
@@ -200,16 +202,26 @@ async def latest_winner(query: Query) -> WinnerRow | None:
 
 
 def _winner(row: Sequence[Any]) -> WinnerRow:
-    day, title, status, ballot_count, winning_number, player_id, username, first_name, state, beacon_round = (
-        row
-    )
+    (
+        day,
+        title,
+        status,
+        ballot_count,
+        winning_number,
+        player_id,
+        first_name,
+        username,
+        choice,
+        state,
+        beacon_round,
+    ) = row
     return WinnerRow(
         as_date(day),
         title,
         status,
         int(ballot_count),
         winning_number,
-        None if player_id is None else (int(player_id), username, first_name),
+        None if player_id is None else (first_name, username, choice),
         state,
         None if beacon_round is None else int(beacon_round),
     )

@@ -130,16 +130,23 @@ class AdminHandlers(HandlerGroup):
 
     async def edit_event(self, update: Update, context: Context) -> None:
         args = arguments(context)
-        usage = _("Usage: /editevent YYYY-MM-DD price N, or /editevent YYYY-MM-DD title NEW TITLE")
-        if len(args) < 3 or args[1].lower() not in ("price", "title"):
+        usage = _("Usage: /editevent YYYY-MM-DD price N, or /editevent YYYY-MM-DD title|prize|rules NEW TEXT")
+        field = args[1].lower() if len(args) >= 3 else ""
+        if field not in ("price", "title", "prize", "rules"):
             raise parsing.BadInput(usage)
         day = parsing.date(args[0])
-        if args[1].lower() == "price":
+        text = " ".join(args[2:])
+        events = self.lottery.events
+        if field == "price":
             if len(args) != 3:
                 raise parsing.BadInput(usage)
-            event = await self.lottery.events.edit(day, price=parsing.price(args[2]))
+            event = await events.edit(day, price=parsing.price(args[2]))
+        elif field == "title":
+            event = await events.edit(day, title=text)
+        elif field == "prize":
+            event = await events.edit_prize(day, prize=text)
         else:
-            event = await self.lottery.events.edit(day, title=" ".join(args[2:]))
+            event = await events.edit_prize(day, rules=text)
         await reply(update, replies.event_updated(event))
 
     async def delete_event(self, update: Update, context: Context) -> None:

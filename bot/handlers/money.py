@@ -131,7 +131,10 @@ class MoneyHandlers(HandlerGroup):
             await self._send_invoice(update, quantity)
             return
         receipt = await self.lottery.wallet.pay(user_id(update), quantity)
-        await reply(update, replies.paid(receipt), buy_buttons(receipt.affordable))
+        # The buttons carry today: tomorrow they answer "expired" instead of buying into another day.
+        await reply(
+            update, replies.paid(receipt), buy_buttons(receipt.affordable, self.lottery.context.today())
+        )
 
     async def _send_invoice(self, update: Update, quantity: int) -> None:
         """The invoice is the confirmation step: nothing moves until the player pays it in Telegram."""
@@ -208,7 +211,8 @@ class MoneyHandlers(HandlerGroup):
                 )
             await reply(update, payment_texts.orphan_payment(orphan))
             return
-        await reply(update, replies.stars_paid(result), buy_buttons(result.receipt.affordable))
+        today = self.lottery.context.today()
+        await reply(update, replies.stars_paid(result), buy_buttons(result.receipt.affordable, today))
         if result.differs_from_order:
             alert = payment_texts.differs_alert(result, payer, payment.invoice_payload)
             await alert_admins(context.bot, self.settings.admin_ids, alert)

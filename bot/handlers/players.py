@@ -20,11 +20,14 @@ from bot.handlers.base import (
 )
 from bot.handlers.tickets import buy_picker
 from bot.i18n import primary_language
+from core.results import PublicName
 
 DELETE_YES = "deleteme:yes"
 DELETE_NO = "deleteme:no"
 START_PREFIX = "start:"
 START_HOW, START_TODAY, START_BUY = "how", "today", "buy"
+NAME_PREFIX = "publicname:"
+NAME_ASK = "ask"
 
 
 class PlayerHandlers(HandlerGroup):
@@ -37,6 +40,10 @@ class PlayerHandlers(HandlerGroup):
             CommandHandler("me", self.me, filters=private),
             CommandHandler("deleteme", self.delete_me, filters=private),
             CallbackQueryHandler(self.confirm_delete, pattern=f"^({DELETE_YES}|{DELETE_NO})$"),
+            CallbackQueryHandler(
+                self.public_name_pressed,
+                pattern=f"^{NAME_PREFIX}({NAME_ASK}|{'|'.join(choice.value for choice in PublicName)})$",
+            ),
             CallbackQueryHandler(
                 self.start_pressed, pattern=f"^{START_PREFIX}({START_HOW}|{START_TODAY}|{START_BUY})$"
             ),
@@ -112,7 +119,29 @@ class PlayerHandlers(HandlerGroup):
         await reply(update, replies.email_saved(profile))
 
     async def me(self, update: Update, context: Context) -> None:
-        await reply(update, replies.profile(await self.lottery.players.profile(user_id(update))))
+        profile = await self.lottery.players.profile(user_id(update))
+        ask = InlineKeyboardButton(replies.public_name_button(), callback_data=f"{NAME_PREFIX}{NAME_ASK}")
+        await reply(update, replies.profile(profile), InlineKeyboardMarkup([[ask]]))
+
+    async def public_name_pressed(self, update: Update, context: Context) -> None:
+        """The choice is the presser's own: a forwarded /me changes only the name of whoever taps it."""
+        query = update.callback_query
+        assert query is not None
+        assert query.data is not None
+        choice = query.data.removeprefix(NAME_PREFIX)
+        if choice == NAME_ASK:
+            await query.answer()
+            keyboard = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(label, callback_data=f"{NAME_PREFIX}{value.value}")]
+                    for value, label in replies.public_name_choices()
+                ]
+            )
+            await reply(update, replies.public_name_question(), keyboard)
+            return
+        profile = await self.lottery.players.choose_public_name(user_id(update), PublicName(choice))
+        await query.answer()
+        await query.edit_message_text(replies.public_name_chosen(profile))
 
     async def delete_me(self, update: Update, context: Context) -> None:
         await self.lottery.players.profile(user_id(update))  # unknown players learn to /start instead

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.bot.harness import BotHarness
@@ -20,12 +22,12 @@ async def test_after_paying_a_button_buys_ballots(harness: BotHarness, api: BotA
     await harness.say(1, "/join")
     api.send_command(1, "/pay 3")
     paid = await api.wait_for_message(1)
-    assert ("Buy 1", "buy:1") in buttons(paid)
-    assert ("Buy 3", "buy:3") in buttons(paid)
-    bought = await harness.press(1, "buy:3", message_id=paid["message_id"])
+    assert ("Buy 1", "buy:2024-05-01:1") in buttons(paid)
+    assert ("Buy 3", "buy:2024-05-01:3") in buttons(paid)
+    bought = await harness.press(1, "buy:2024-05-01:3", message_id=paid["message_id"])
     assert "3 ballots for May 1, 2024: #1–#3." in bought["text"]
     assert buttons(bought) == []  # nothing left to buy with
-    again = await harness.press(1, "buy:3", message_id=paid["message_id"])
+    again = await harness.press(1, "buy:2024-05-01:3", message_id=paid["message_id"])
     assert "Not enough credit" in again["text"]
 
 
@@ -77,3 +79,20 @@ async def test_an_unknown_button_answers_that_it_expired(harness: BotHarness, ap
     await api.wait_for_call("answerCallbackQuery")
     answer = api.answered_callback_queries[str(update_id)]
     assert "expired" in answer["text"]
+
+
+async def test_a_payment_receipts_buy_button_from_an_earlier_day_expires(
+    harness: BotHarness, api: BotApiEmulator
+) -> None:
+    await harness.say(1, "/start")
+    api.send_command(1, "/pay 3")
+    paid = await api.wait_for_message(1)
+    [(_label, data), *_rest] = buttons(paid)
+    harness.advance(dt.timedelta(days=1))
+    api.press_button(1, data, message_id=paid["message_id"])
+    answer = await api.wait_for_call("answerCallbackQuery")
+    assert (
+        answer["text"]
+        == "This button was for the lottery of May 1, 2024, which is over. Send the command again."
+    )
+    assert "Credit: ⭐ 30" in await harness.say(1, "/me")

@@ -28,7 +28,11 @@ async def test_start_greets_in_two_lines_with_buttons_that_lead_on(
     assert "up to 100 ballots in one purchase" in how["text"]
     assert "drawn at midnight (UTC), in 12 hours" in how["text"]
     today = await harness.press(1, "start:today", message_id=welcome["message_id"])
-    assert today["text"] == "Today, May 1, 2024: 0 ballots so far, ⭐ 10 each. Drawn in 12 hours."
+    assert today["text"] == (
+        "Today, May 1, 2024: 0 ballots so far, ⭐ 10 each. Drawn in 12 hours.\n"
+        "Prize: a gift from the lottery's admins. "
+        "One ballot wins; the more ballots you hold, the better your chance."
+    )
     picker = await harness.press(1, "start:buy", message_id=welcome["message_id"])
     assert [label for label, _ in buttons(picker)] == ["1", "5", "10", "other…"]
 

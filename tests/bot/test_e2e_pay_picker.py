@@ -30,7 +30,7 @@ async def test_bare_pay_shows_a_picker_and_charges_nothing(harness: BotHarness, 
 
     paid = await harness.press(1, "pay:5", message_id=picker["message_id"])
     assert "Payment received" in paid["text"]
-    assert ("Buy 5", "buy:5") in buttons(paid)
+    assert ("Buy 5", "buy:2024-05-01:5") in buttons(paid)
     bought = await harness.say(1, "/buy 5")
     assert "#1" in bought
     assert "#5" in bought

@@ -76,8 +76,8 @@ async def test_invoice_pre_checkout_payment_then_a_ballot(stars: BotHarness, api
     paid = await pay(api, 1, sent["payload"], 30, "stxONE")
     assert "Payment received: ⭐ 30" in paid["text"]
     assert "enough for 3 ballots" in paid["text"]
-    assert ("Buy 1", "buy:1") in buttons(paid)
-    assert ("Buy 3", "buy:3") in buttons(paid)
+    assert ("Buy 1", "buy:2024-05-01:1") in buttons(paid)
+    assert ("Buy 3", "buy:2024-05-01:3") in buttons(paid)
     assert "#1" in await stars.say(1, "/buy 1")
 
 

@@ -39,6 +39,7 @@ def test_settings_are_parsed_and_validated(monkeypatch: pytest.MonkeyPatch) -> N
         ({"smtp_port": 0}, "SMTP_PORT is invalid"),
         ({"log_level": "LOUD"}, "LOG_LEVEL is invalid"),
         ({"payment_provider": "paypal"}, "PAYMENT_PROVIDER is invalid"),
+        ({"prize_text": "x" * 301}, "PRIZE_TEXT is invalid"),
     ],
 )
 def test_bad_settings_name_the_variable(overrides: dict[str, object], message: str) -> None:

@@ -119,6 +119,7 @@ async def a_day(t: Transcript, smtp: SmtpServer) -> None:
 
     await t.say(ADMIN, "/start")
     await t.say(ADMIN, "/newevent 2024-05-03 300 Big Friday")
+    await t.say(ADMIN, "/editevent 2024-05-03 prize a teddy bear")
     await t.say(ADMIN, "/events")
     await t.say(ADMIN, "/stats")
     question = await t.say(ADMIN, "/close")

@@ -12,6 +12,7 @@ import itertools
 import json
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -568,3 +569,18 @@ async def test_an_event_made_before_commitments_commits_at_freeze_and_its_record
 async def test_a_drand_lottery_shows_no_local_commitment(drand: LotteryService) -> None:
     await sold(drand, (1, 1))
     assert await drand.closing.commitment_on(MAY_1) is None
+
+
+async def test_an_admin_close_reports_the_winner_when_another_caller_drew_it_meanwhile(
+    db: Database, rules: LotteryRules, clock: FixedClock
+) -> None:
+    """The draw job (or a replica) may win the draw between this close's freeze and its own draw:
+    the admin is still told the winner, not that the day waits for its randomness."""
+    local = LotteryService(db, rules=rules, clock=clock, draws=DrawPolicy(delay=dt.timedelta(0)))
+    await sold(local, (1, 2), (2, 1))
+    [frozen] = await local.closing.close_open_events()  # frozen and drawn at once (no delay)
+    assert frozen.winning_number is not None
+    # As if this call had frozen and another had drawn: a frozen result for a drawn record.
+    stale = replace(frozen, winning_number=None, waiting_for_round=0)
+    [told] = await local.closing._as_they_stand([stale])
+    assert (told.winning_number, told.waiting_for_round) == (frozen.winning_number, None)

@@ -16,6 +16,7 @@ from core.beacon import DrawPolicy
 from core.clock import FixedClock
 from core.errors import NotEnoughCredit, NotRegistered
 from core.gateway import Charge, DummyGateway
+from core.results import PublicName
 from core.rules import LotteryRules
 from core.service import LotteryService
 from storage import Database
@@ -118,7 +119,7 @@ async def test_an_event_made_on_the_one_trip_path_commits_before_any_ballot(
     assert (record.commitment, record.committed_at) == (published, "open")
 
 
-async def test_winner_reads_name_the_winner_by_username_and_find_the_latest_day(
+async def test_winner_reads_name_the_winner_as_they_chose_and_find_the_latest_day(
     service: LotteryService, clock: FixedClock
 ) -> None:
     await service.players.register(7, username="ann_l", first_name="Ann")
@@ -134,7 +135,12 @@ async def test_winner_reads_name_the_winner_by_username_and_find_the_latest_day(
     assert latest is not None
     assert (latest.day, latest.winner_name, latest.drawn) == (service.context.today(), None, False)
     first = await service.closing.winner_on(first_day)
-    assert (first.winner_name, first.winning_number, first.waiting_for_round) == ("@ann_l", 1, None)
+    # First name only by default: the @username only once the winner opts in (under /me).
+    assert (first.winner_name, first.winning_number, first.waiting_for_round) == ("Ann", 1, None)
+    await service.players.choose_public_name(7, PublicName.FIRST_NAME_AND_USERNAME)
+    assert (await service.closing.winner_on(first_day)).winner_name == "Ann (@ann_l)"
+    await service.players.choose_public_name(7, PublicName.ANONYMOUS)
+    assert (await service.closing.winner_on(first_day)).winner_name is None
 
 
 async def test_languages_are_read_for_a_registered_player_only(service: LotteryService) -> None:

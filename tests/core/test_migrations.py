@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import Database
 from storage.database import create_engine
-from storage.models import Base, Payment, Player
+from storage.models import Base, Event, Payment, Player
 from storage.schema import alembic_config, upgrade
 from tests.conftest import _create_postgres_database, _drop_postgres_database, _postgres_server_url
 
@@ -141,3 +141,34 @@ async def test_a_database_with_rows_goes_up_to_head_down_to_0004_and_up_again(em
             assert counts == [2, 1, 2, 3]
     finally:
         await engine.dispose()
+
+
+async def test_0009_names_every_earlier_player_by_first_name_and_leaves_prizes_to_the_settings(
+    empty_url: str,
+) -> None:
+    engine = create_engine(empty_url)
+    try:
+        await upgrade(engine, "0008")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO players (id, telegram_id, username, first_name, balance, created_at) "
+                    "VALUES (1, 1, 'ann', 'Ann', 0, :at)"
+                ),
+                {"at": PAID},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO events (id, day, title, price, currency, status, ballot_count, created_at) "
+                    "VALUES (1, :day, 'Lottery', 10, 'XTR', 'open', 0, :at)"
+                ),
+                {"day": PAID.date(), "at": PAID},
+            )
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            choice = (await connection.execute(select(Player.public_name))).scalar_one()
+            prizes = (await connection.execute(select(Event.prize, Event.prize_rules))).one()
+    finally:
+        await engine.dispose()
+    assert choice == "first_name"
+    assert tuple(prizes) == (None, None)

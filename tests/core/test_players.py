@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core.clock import FixedClock
+from core.context import public_name
 from core.errors import InvalidEmail, NotRegistered
 from core.notifications import Channel, Outcome, Result
+from core.results import PublicName
 from core.service import LotteryService
 from storage import Database
 from storage.models import Ballot, Base, LedgerEntry, OutboxMessage, Payment, Player
@@ -161,3 +163,22 @@ async def test_deletion_blanks_the_players_quarantined_and_failed_rows_too(
                 assert str(ann) not in text, (table.name, row)
                 assert email.lower() not in text.lower(), (table.name, row)
         assert (await uow.session.execute(select(func.count()).select_from(Ballot))).scalar_one() == 1
+
+
+@pytest.mark.parametrize(
+    ("choice", "shown"),
+    [
+        (PublicName.FIRST_NAME, "Ann"),
+        (PublicName.FIRST_NAME_AND_USERNAME, "Ann (@ann)"),
+        (PublicName.ANONYMOUS, None),
+        (None, "Ann"),
+    ],
+)
+def test_a_public_name_shows_the_username_only_when_chosen(
+    choice: PublicName | None, shown: str | None
+) -> None:
+    assert public_name("Ann", "ann", choice) == shown
+
+
+def test_a_player_without_a_first_name_is_never_named_by_username_alone() -> None:
+    assert public_name(None, "ann", PublicName.FIRST_NAME_AND_USERNAME) is None
