@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from bot import formatting, payment_texts
-from bot.i18n import _, active, ngettext
+from bot.i18n import DEFAULT_LANGUAGE, _, active, ngettext
 from bot.parsing import BadInput
 from core.errors import (
     BallotWithoutReceipt,
@@ -78,7 +78,8 @@ def explain(error: LotteryError | BadInput, timezone: ZoneInfo) -> str:
                 "Choose between 1 and {maximum} ballots.",
                 error.maximum,
             ).format(maximum=error.maximum)
-        case InvalidEmail() if error.reason:
+        case InvalidEmail() if error.reason and t.language == DEFAULT_LANGUAGE:
+            # email-validator explains in English only: other languages get the plain refusal.
             return _(
                 "That does not look like an email address ({reason}). "
                 "Send exactly one: /email name@example.com"

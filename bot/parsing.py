@@ -26,6 +26,9 @@ def quantity(args: list[str], *, command: str, default: int = 1) -> int:
     if len(args) > 1:
         raise BadInput(_("Give one number, e.g. /{command} 3").format(command=command))
     text = args[0]
+    if text.startswith(("-", "−")) and _WHOLE_NUMBER.match(text[1:]):
+        # A whole number, just not a count of ballots: the core's range check says which are.
+        return 0
     if not _WHOLE_NUMBER.match(text):
         raise BadInput(
             _("“{text}” is not a whole number. Try /{command} 3").format(text=shorten(text), command=command)

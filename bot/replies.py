@@ -575,9 +575,11 @@ def ballot_proof(proof: BallotProof) -> str:
         [
             _("Ballot #{number} of {day} is the only ballot.").format(number=proof.number, day=day(proof.day))
             if proof.ballot_count == 1
-            else _("Ballot #{number} of {day} is one of {ballots}.").format(
-                number=proof.number, day=day(proof.day), ballots=count_ballots(proof.ballot_count)
-            ),
+            else ngettext(
+                "Ballot #{number} of {day} is one of {count} ballot.",
+                "Ballot #{number} of {day} is one of {count} ballots.",
+                proof.ballot_count,
+            ).format(number=proof.number, day=day(proof.day), count=proof.ballot_count),
             _("Receipt: {receipt}").format(receipt=proof.receipt),
             _("Leaf: {leaf}").format(leaf=proof.leaf),
             _("Current Merkle root: {root}").format(root=proof.root),
@@ -729,6 +731,14 @@ def close_question(due: list[EventInfo]) -> str:
 
 def close_buttons() -> tuple[str, str]:
     return _("Yes, close and draw"), _("Cancel")
+
+
+def question_answered() -> str:
+    return _("This question was answered already. Send /close again if you still want to close.")
+
+
+def close_overtaken() -> str:
+    return _("Ballots were bought since you asked, so nothing was closed. Send /close again to see them.")
 
 
 def close_cancelled() -> str:

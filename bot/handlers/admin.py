@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MaybeInaccessibleMessage, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import parsing, replies
@@ -23,7 +23,7 @@ from bot.handlers.base import (
     user_id,
 )
 from bot.i18n import _
-from core.results import EventStatus
+from core.results import EventInfo, EventStatus
 
 ADMIN_COMMANDS = ("close", "newevent", "editevent", "deleteevent", "cancelevent", "users", "stats", "outbox")
 REQUEUE = "outbox:requeue"
@@ -49,7 +49,7 @@ class AdminHandlers(HandlerGroup):
         ]
         requeue: AnyHandler = CallbackQueryHandler(self.requeue, pattern=f"^{REQUEUE}$")
         close: AnyHandler = CallbackQueryHandler(
-            self.close_pressed, pattern=rf"^{CLOSE_PREFIX}(\d{{4}}-\d{{2}}-\d{{2}}|{CLOSE_NO})$"
+            self.close_pressed, pattern=rf"^{CLOSE_PREFIX}(\d{{4}}-\d{{2}}-\d{{2}}(:\d+)?|{CLOSE_NO})$"
         )
         return [*allowed, requeue, close, CommandHandler(list(ADMIN_COMMANDS), self.refuse)]
 
@@ -86,7 +86,9 @@ class AdminHandlers(HandlerGroup):
         keyboard = InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton(yes, callback_data=f"{CLOSE_PREFIX}{today.isoformat()}"),
+                    InlineKeyboardButton(
+                        yes, callback_data=f"{CLOSE_PREFIX}{today.isoformat()}:{_ballots_in(due)}"
+                    ),
                     InlineKeyboardButton(no, callback_data=f"{CLOSE_PREFIX}{CLOSE_NO}"),
                 ]
             ]
@@ -94,7 +96,10 @@ class AdminHandlers(HandlerGroup):
         await reply(update, replies.close_question(due), keyboard)
 
     async def close_pressed(self, update: Update, context: Context) -> None:
-        """The button carries the day it was asked on: yesterday's question closes nothing today."""
+        """Yes closes only what the question showed: the button carries the day it was asked on and
+        the ballots it counted, so yesterday's question, or one overtaken by new ballots, closes
+        nothing; and a question already answered (its keyboard gone, as Telegram reports the message
+        with the press) is not answered twice, say from a second device or by a second admin."""
         query = update.callback_query
         assert query is not None
         assert query.data is not None
@@ -106,11 +111,21 @@ class AdminHandlers(HandlerGroup):
             await query.answer()
             await query.edit_message_text(replies.close_cancelled())
             return
-        asked_on = button_day(choice)
+        if query.message is None or not _keyboard_of(query.message):
+            await query.answer(replies.question_answered(), show_alert=True)
+            return
+        day_text, _, counted = choice.partition(":")
+        asked_on = button_day(day_text)
         if asked_on != self.lottery.context.today():
             await query.answer(
                 replies.expired_button(asked_on) if asked_on else replies.stale_button(), show_alert=True
             )
+            await drop_keyboard(query)
+            return
+        listing = await self.lottery.events.overview(upcoming=0)
+        due = [e for e in listing if e.status is EventStatus.OPEN and e.day <= asked_on]
+        if counted and int(counted) != _ballots_in(due):
+            await query.answer(replies.close_overtaken(), show_alert=True)
             await drop_keyboard(query)
             return
         await query.answer()
@@ -176,3 +191,13 @@ class AdminHandlers(HandlerGroup):
         if day is None:
             raise parsing.BadInput(_("Usage: /{command} YYYY-MM-DD").format(command=command))
         return day
+
+
+def _ballots_in(due: list[EventInfo]) -> int:
+    return sum(event.ballot_count for event in due)
+
+
+def _keyboard_of(message: MaybeInaccessibleMessage) -> bool:
+    """Whether the message still shows buttons: a press arrives with the message as it is now."""
+    markup = getattr(message, "reply_markup", None)
+    return markup is not None and bool(markup.inline_keyboard)

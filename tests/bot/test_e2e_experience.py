@@ -94,20 +94,38 @@ async def test_close_asks_first_and_cancel_closes_nothing(harness: BotHarness, a
         "reply_markup": None,
     }
     assert "will be drawn in 12 hours. 3 ballots so far." in await harness.say(1, "/winner today")
+    # Yes pressed after Cancel (a second device, a second admin) closes nothing: the question is answered.
+    yes = str(question["reply_markup"]["inline_keyboard"][0][0]["callback_data"])  # type: ignore[index]
+    assert yes == "close:2024-05-01:3"
+    api.press_button(ADMIN, yes, message_id=question["message_id"])
+    answered = await _alert(api)
+    assert str(answered["text"]).startswith("This question was answered already")
+    assert "3 ballots so far" in await harness.say(1, "/winner today")
+    # A question overtaken by new ballots closes nothing either: the admin sees what would close first.
+    api.send_command(ADMIN, "/close")
+    overtaken = await api.wait_for_message(ADMIN)
+    await harness.player_with_ballots(2, 1)
+    api.press_button(ADMIN, "close:2024-05-01:3", message_id=overtaken["message_id"])
+    refused = await _alert(api)
+    assert str(refused["text"]).startswith("Ballots were bought since you asked")
+    assert "4 ballots so far" in await harness.say(1, "/winner today")
     # A question left open overnight closes nothing the next day.
     api.send_command(ADMIN, "/close")
     stale = await api.wait_for_message(ADMIN)
     harness.advance(dt.timedelta(days=1))
     await api.wait_for_message(1, lambda t: "May 1, 2024" in t)  # the midnight draw's notice
     api.press_button(ADMIN, "close:2024-05-01", message_id=stale["message_id"])
-    expired = [c for c in await _answers(api, 2) if c.get("text")]
-    assert str(expired[-1]["text"]).startswith("This button was for the lottery of May 1, 2024")
+    expired = await _alert(api)
+    assert str(expired["text"]).startswith("This button was for the lottery of May 1, 2024")
     # The stale press drew nothing: today's (May 2) lottery is still open.
     assert "May 2, 2024 will be drawn in 12 hours" in await harness.say(1, "/winner today")
 
 
-async def _answers(api: BotApiEmulator, count: int) -> list[dict[str, object]]:
-    return [await api.wait_for_call("answerCallbackQuery") for _ in range(count)]
+async def _alert(api: BotApiEmulator) -> dict[str, object]:
+    """The next answer to a button press that says something (a plain acknowledgement says nothing)."""
+    while not (answer := await api.wait_for_call("answerCallbackQuery")).get("text"):
+        pass
+    return answer
 
 
 async def test_winner_reads_days_as_people_type_them_and_walks_with_arrows(

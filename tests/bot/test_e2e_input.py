@@ -14,7 +14,8 @@ from tests.support.bot_api import BotApiEmulator
 pytestmark = pytest.mark.e2e
 
 BAD_INPUT = [
-    ("/buy -1", "not a whole number"),
+    ("/buy -1", "between 1 and 100"),
+    ("/pay -3", "between 1 and 100"),
     ("/buy abc", "not a whole number"),
     ("/buy 0", "between 1 and 100"),
     ("/buy 99999999999", "between 1 and 100"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.handlers.language import LanguageMemory
 from core.clock import FixedClock
 from tests.bot.harness import ADMIN, BotHarness
@@ -24,6 +26,10 @@ async def test_a_russian_player_reads_russian_from_start_to_purchase(harness: Bo
     refused = await harness.say(1, "/buy 5")
     assert refused == "Недостаточно средств: нужно 50 ⭐, а на балансе 0 ⭐. Пополните через /pay."
     assert "«x» — не целое число" in await harness.say(1, "/buy x")
+    # email-validator explains in English only: a Russian reply leaves its reason out.
+    refused_email = await harness.say(1, "/email ann@@example.com")
+    assert refused_email.startswith("Это не похоже на адрес электронной почты")
+    assert not re.search(r"[A-Za-z]{4,}", refused_email.replace("/email", "").replace("name@example.com", ""))
     assert (
         await harness.say(1, "/nonsense")
         == "Я не знаю такой команды. Отправьте /help, чтобы узнать, что я умею."

@@ -216,3 +216,15 @@ def test_the_active_language_is_the_one_spoken_inside_the_block_only() -> None:
             assert _(message) == message
         assert active() is russian
     assert _(message) == message
+
+
+@pytest.mark.parametrize(("count", "words"), [(2, "один из 2 билетов"), (21, "один из 21 билета")])
+def test_a_proof_names_its_ballot_count_in_the_genitive_after_iz(count: int, words: str) -> None:
+    """Russian "из" takes the genitive: "один из 2 билетов", never the nominative "из 2 билета"."""
+    from bot import replies
+    from bot.i18n import speaking
+    from core.receipts import BallotProof
+
+    proof = BallotProof(dt.date(2024, 5, 1), 1, 1, "r", "l", count, "root", ("a",))
+    with speaking(CATALOGUES.translator("ru")):
+        assert words in replies.ballot_proof(proof)
