@@ -505,6 +505,15 @@ def paid(receipt: PaymentReceipt) -> str:
         if charge is None
         else _("Payment received: {amount} (transaction {charge}).").format(amount=amount, charge=charge)
     )
+    if receipt.todays_lottery_closed:
+        return (
+            head
+            + "\n"
+            + _(
+                "Your credit: {credit}. Today's lottery is closed already: the credit stays yours for "
+                "the next one."
+            ).format(credit=credit)
+        )
     return head + "\n" + _("Your credit: {credit}. Buy ballots with /buy N.").format(credit=credit)
 
 

@@ -46,6 +46,15 @@ class EventCalendar:
         prizes = await self._ctx.db.read(lambda query: storage_events.prizes_between(query, day, day))
         return self._ctx.rules.prize(*prizes.get(day, (None, None)))
 
+    async def due_to_close(self) -> list[EventInfo]:
+        """Every open event up to today, oldest first: exactly what an admin's /close would close,
+        however old (a day whose close failed stays open until it is mended)."""
+        today = self._ctx.today()
+        async with self._ctx.db.snapshot() as uow:
+            ids = await uow.events.open_until(today)
+            events = [await uow.events.by_id(event_id) for event_id in ids]
+        return [event_info(event) for event in events if event is not None]
+
     async def overview(self, *, past: int = 5, upcoming: int = 5) -> list[EventInfo]:
         """Upcoming events, today's and the last few, newest first: one read, which writes nothing
         unless today's event has yet to be made."""

@@ -15,6 +15,7 @@ from dataclasses import replace
 from core.context import Context, player_of
 from core.errors import (
     EventClosed,
+    NotRegistered,
     OrderChanged,
     OrderDayDrawn,
     OrderUnknown,
@@ -101,6 +102,12 @@ class Orders:
             event = await _event(uow, order) if order is not None else None
             player = await uow.players.by_telegram_id(telegram_id)
             known = await uow.payments.by_charge_id(charge_id) is not None
+            orphaned = await uow.payments.orphan(charge_id) is not None
+        if orphaned and not known:
+            # Kept as an orphan when it was paid (the payer was no player then): admins may refund it
+            # by its charge id, so it is never credited too, even if its payer registered since.
+            log.warning("payment %s is an orphan payment already; not credited", charge_id)
+            raise PaymentOrphaned(charge_id, amount, currency, newly_kept=False)
         if player is None and not known:
             log.error("payment %s of %s %s has no player to credit; kept", charge_id, amount, currency)
             newly = await self._keep_orphan(telegram_id, payload, charge_id, amount, currency, "no player")
@@ -118,13 +125,19 @@ class Orders:
                 order.total,
                 order.currency,
             )
-        receipt = await self._wallet.record_payment(
-            telegram_id,
-            provider=self._ctx.gateway.name,
-            charge_id=charge_id,
-            amount=amount,
-            currency=currency,
-        )
+        try:
+            receipt = await self._wallet.record_payment(
+                telegram_id,
+                provider=self._ctx.gateway.name,
+                charge_id=charge_id,
+                amount=amount,
+                currency=currency,
+            )
+        except NotRegistered:
+            # The payer was deleted between the look above and the credit: the money is kept all the same.
+            log.error("payment %s lost its player before it was credited; kept", charge_id)
+            newly = await self._keep_orphan(telegram_id, payload, charge_id, amount, currency, "no player")
+            raise PaymentOrphaned(charge_id, amount, currency, newly_kept=newly) from None
         if order is not None and ours and receipt.newly_credited:
             async with self._ctx.db.transaction() as uow:
                 await uow.star_orders.link_payment(order.id, receipt.payment_id)

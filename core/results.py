@@ -85,8 +85,10 @@ class PaymentReceipt:
     currency: str
     balance: int
     newly_credited: bool
-    # How many ballots the balance buys now, within one purchase's limit (0 when not known).
+    # How many ballots the balance buys now, within one purchase's limit (0 when not known, or when
+    # today's lottery is closed already: the credit waits for the next one).
     affordable: int = 0
+    todays_lottery_closed: bool = False
 
 
 @dataclass(frozen=True)

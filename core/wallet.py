@@ -76,6 +76,10 @@ class Wallet:
             amount=amount,
             currency=event.currency,
         )
+        if event.status != "open":
+            # Paid after today's draw: the credit is the player's for the next lottery, and no Buy
+            # button may offer ballots of a day that is closed.
+            return replace(receipt, affordable=0, todays_lottery_closed=True)
         return replace(receipt, affordable=rules.affordable(receipt.balance, event.price))
 
     async def record_payment(

@@ -233,7 +233,14 @@ INSERT INTO payments (player_id, provider, charge_id, amount, currency, status, 
 VALUES (:player_id, :provider, :charge_id, :amount, :currency, 'credited', :now)
 ON CONFLICT (charge_id) DO NOTHING RETURNING id
 """
-_CREDIT = "UPDATE players SET balance = balance + :amount WHERE id = :player_id RETURNING balance"
+# Guarded by the telegram id too: on PostgreSQL a /deleteme may commit between reading the payer and
+# this statement, and a deleted player's row (anonymous, telegram id cleared) must never be credited.
+_CREDIT = """
+UPDATE players SET balance = balance + :amount
+WHERE id = :player_id AND telegram_id = :telegram_id RETURNING balance
+"""
+_UNDO_PAYMENT = "DELETE FROM payments WHERE id = :payment_id"
+_ORPHANED = "SELECT 1 FROM orphan_payments WHERE charge_id = :charge_id"
 _PAYMENT_ENTRY = """
 INSERT INTO ledger_entries (player_id, kind, amount, payment_id, created_at)
 VALUES (:player_id, 'payment', :amount, :payment_id, :now)
@@ -266,12 +273,15 @@ async def credit_charge(
     currency: str,
     now: dt.datetime,
 ) -> Credited | None:
-    """Record a provider's charge and credit it, exactly once; None when no player has `telegram_id`.
+    """Record a provider's charge and credit it, exactly once; None when no player has `telegram_id`
+    (or the payer is deleted meanwhile), or when the charge is kept as an orphan payment already.
 
     A charge recorded before is not credited again: its first record is returned, with the balance
-    as it stands now."""
+    as it stands now. An orphan charge (its payer was no player when it was paid) is never credited
+    later, say when the same update comes again after the payer registered: admins refund orphans by
+    their charge id, and the money must not go out twice."""
     payer = await player(query, telegram_id)
-    if payer is None:
+    if payer is None or await query.row(_ORPHANED, {"charge_id": charge_id}) is not None:
         return None
     values = {"player_id": payer.id, "amount": amount, "now": now}
     added = await query.row(
@@ -282,7 +292,9 @@ async def credit_charge(
         assert known is not None, "a conflicting charge id is on record"
         payment_id, paid, paid_in, balance = known
         return Credited(int(payment_id), int(paid), paid_in, int(balance), newly_credited=False)
-    credited = await query.row(_CREDIT, values)
-    assert credited is not None, "the payer exists"
+    credited = await query.row(_CREDIT, {**values, "telegram_id": telegram_id})
+    if credited is None:
+        await query.run(_UNDO_PAYMENT, {"payment_id": int(added[0])})
+        return None
     await query.run(_PAYMENT_ENTRY, {**values, "payment_id": int(added[0])})
     return Credited(int(added[0]), amount, currency, int(credited[0]), newly_credited=True)

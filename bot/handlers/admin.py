@@ -23,7 +23,7 @@ from bot.handlers.base import (
     user_id,
 )
 from bot.i18n import _
-from core.results import EventInfo, EventStatus
+from core.results import EventInfo
 
 ADMIN_COMMANDS = ("close", "newevent", "editevent", "deleteevent", "cancelevent", "users", "stats", "outbox")
 REQUEUE = "outbox:requeue"
@@ -77,8 +77,7 @@ class AdminHandlers(HandlerGroup):
     async def close(self, update: Update, context: Context) -> None:
         """Ask first: a draw cannot be undone, and the menu sends /close with one tap."""
         today = self.lottery.context.today()
-        listing = await self.lottery.events.overview(upcoming=0)
-        due = [e for e in listing if e.status is EventStatus.OPEN and e.day <= today]
+        due = await self.lottery.events.due_to_close()
         if not due:
             await reply(update, replies.draws([]))
             return
@@ -106,13 +105,13 @@ class AdminHandlers(HandlerGroup):
         if user_id(update) not in self.settings.admin_ids:
             await query.answer(replies.not_admin(), show_alert=True)
             return
+        if query.message is None or not _keyboard_of(query.message):
+            await query.answer(replies.question_answered(), show_alert=True)
+            return
         choice = query.data.removeprefix(CLOSE_PREFIX)
         if choice == CLOSE_NO:
             await query.answer()
             await query.edit_message_text(replies.close_cancelled())
-            return
-        if query.message is None or not _keyboard_of(query.message):
-            await query.answer(replies.question_answered(), show_alert=True)
             return
         day_text, _, counted = choice.partition(":")
         asked_on = button_day(day_text)
@@ -122,8 +121,7 @@ class AdminHandlers(HandlerGroup):
             )
             await drop_keyboard(query)
             return
-        listing = await self.lottery.events.overview(upcoming=0)
-        due = [e for e in listing if e.status is EventStatus.OPEN and e.day <= asked_on]
+        due = await self.lottery.events.due_to_close()
         if counted and int(counted) != _ballots_in(due):
             await query.answer(replies.close_overtaken(), show_alert=True)
             await drop_keyboard(query)

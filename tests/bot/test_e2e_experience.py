@@ -210,3 +210,17 @@ async def test_a_garbled_day_on_a_button_is_refused_politely(
         answer = await api.wait_for_call("answerCallbackQuery")
         assert answer["text"] == "This button has expired. Send the command again.", data
     assert "Today's ballots: none" in await harness.say(1, "/me")
+
+
+async def test_cancel_pressed_after_yes_says_the_question_was_answered(
+    harness: BotHarness, api: BotApiEmulator
+) -> None:
+    """A second device or a second admin pressing Cancel after Yes must not claim nothing was closed."""
+    await harness.player_with_ballots(1, 2)
+    assert "wins" in await harness.close_now()
+    question = [m for m in api.sent_messages(ADMIN) if m["text"].startswith("Close and draw")][-1]
+    api.press_button(ADMIN, "close:no", message_id=question["message_id"])
+    answered = await _alert(api)
+    assert str(answered["text"]).startswith("This question was answered already")
+    edits = [m for m in api.sent_messages(ADMIN) if m["method"] == "editMessageText"]
+    assert not [m for m in edits if m["text"] == "Nothing was closed."]

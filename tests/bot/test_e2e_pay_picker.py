@@ -34,3 +34,14 @@ async def test_bare_pay_shows_a_picker_and_charges_nothing(harness: BotHarness, 
     bought = await harness.say(1, "/buy 5")
     assert "#1" in bought
     assert "#5" in bought
+
+
+async def test_a_payment_after_todays_draw_offers_no_ballots_of_the_closed_day(
+    harness: BotHarness, api: BotApiEmulator
+) -> None:
+    await harness.player_with_ballots(1, 1)
+    assert "wins" in await harness.close_now()
+    api.send_command(1, "/pay 1")
+    receipt = await api.wait_for_message(1, lambda text: "Payment received" in text)
+    assert "Today's lottery is closed already: the credit stays yours for the next one." in receipt["text"]
+    assert receipt["reply_markup"] is None

@@ -66,6 +66,13 @@ async def test_a_payment_from_a_deleted_player_is_kept_not_lost(
     api.send_successful_payment(1, payload=sent["payload"], total_amount=10, charge_id="stxGONE")
     await api.wait_for_message(1, lambda text: "kept on record" in text)
     await api.assert_no_message(ADMIN)  # one alert per payment
+    # The payer comes back and the same payment is delivered again (say, after a crash): it stays an
+    # orphan, which admins may refund by its charge id, and is never credited as well.
+    await stars.say(1, "/start")
+    api.send_successful_payment(1, payload=sent["payload"], total_amount=10, charge_id="stxGONE")
+    await api.wait_for_message(1, lambda text: "kept on record" in text)
+    assert await payments(stars) == 0
+    assert await balance(stars, 1) == 0
 
 
 async def test_a_refund_made_by_telegrams_support_is_booked_from_its_notice(
