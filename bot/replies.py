@@ -453,7 +453,12 @@ def buy_picker() -> str:
 
 
 def buy_other() -> str:
-    return _("Send /buy with the number of ballots you want, e.g. /buy 3.")
+    return _("How many ballots do you want to buy? Reply with a number, e.g. 3.")
+
+
+def number_placeholder() -> str:
+    """The hint in the reply box of a "how many?" prompt (Telegram allows 64 characters)."""
+    return _("Number of ballots")
 
 
 def expired_button(value: dt.date) -> str:
@@ -891,7 +896,7 @@ def other_button() -> str:
 
 
 def pay_other() -> str:
-    return _("Send /pay with the number of ballots you want, e.g. /pay 3.")
+    return _("How many ballots do you want to pay for? Reply with a number, e.g. 3.")
 
 
 # Telegram's limits for an invoice: title 1-32 characters, description 1-255.

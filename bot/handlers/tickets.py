@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import parsing, replies
 from bot.dates import UnreadableDay, parse_day
@@ -24,6 +24,7 @@ from bot.handlers.base import (
     reply,
     user_id,
 )
+from bot.handlers.prompts import RepliesTo, answer, number_prompt
 from bot.i18n import shipped
 from core.results import EventStatus, WinnerWalk
 
@@ -66,6 +67,9 @@ class TicketHandlers(HandlerGroup):
             CommandHandler("proof", self.proof, filters=private),
             CommandHandler("events", self.events),
             CommandHandler("winner", self.winner),
+            MessageHandler(
+                private & filters.TEXT & ~filters.COMMAND & RepliesTo(replies.buy_other), self.buy_answered
+            ),
             CallbackQueryHandler(
                 self.buy_pressed, pattern=rf"^{BUY_PREFIX}(\d{{4}}-\d{{2}}-\d{{2}}:)?(\d{{1,3}}|{BUY_OTHER})$"
             ),
@@ -102,9 +106,13 @@ class TicketHandlers(HandlerGroup):
         await query.answer()
         await drop_keyboard(query)  # a used keyboard is not pressed twice
         if choice == BUY_OTHER:
-            await reply(update, replies.buy_other())
+            await reply(update, replies.buy_other(), number_prompt())
             return
         await self._buy(update, int(choice))
+
+    async def buy_answered(self, update: Update, context: Context) -> None:
+        """A reply to "how many ballots?" is /buy with that number: the same checks, the same receipt."""
+        await self._buy(update, parsing.quantity(answer(update.message), command="buy"))
 
     async def _buy(self, update: Update, quantity: int) -> None:
         receipt = await self.lottery.tickets.buy(user_id(update), quantity)

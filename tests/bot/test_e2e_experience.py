@@ -53,7 +53,7 @@ async def test_bare_buy_shows_a_picker_and_buys_nothing_until_chosen(
     ]
     assert "Today's ballots: none" in await harness.say(1, "/me")
     other = await harness.press(1, "buy:2024-05-01:other", message_id=picker["message_id"])
-    assert other["text"] == "Send /buy with the number of ballots you want, e.g. /buy 3."
+    assert other["text"] == "How many ballots do you want to buy? Reply with a number, e.g. 3."
     bought = await harness.press(1, "buy:2024-05-01:1", message_id=picker["message_id"])
     assert bought["text"].startswith("You bought 1 ballot for May 1, 2024: #1.")  # and joined on the way
     used = api.bot_message(1, picker["message_id"])

@@ -40,3 +40,48 @@ async def test_winner_arrows_step_from_drawn_lottery_to_drawn_lottery(
     before = await api.wait_for_message(1)
     assert before["text"] == "There was no lottery on April 30, 2024."
     assert buttons(before) == [("▶", "winner:2024-05-01")]
+
+
+async def test_other_asks_how_many_and_a_bare_number_in_reply_buys_that_many(
+    harness: BotHarness, api: BotApiEmulator
+) -> None:
+    await harness.say(1, "/start")
+    await harness.say(1, "/pay 10")
+    api.send_command(1, "/buy")
+    picker = await api.wait_for_message(1)
+    asked = await harness.press(1, "buy:2024-05-01:other", message_id=picker["message_id"])
+    assert asked["text"] == "How many ballots do you want to buy? Reply with a number, e.g. 3."
+    assert asked["reply_markup"] == {"force_reply": True, "input_field_placeholder": "Number of ballots"}
+
+    def answer(text: str) -> None:
+        api.send_text(1, text, reply_to=asked["message_id"])
+
+    for bad, said in (
+        ("seven", "“seven” is not a whole number. Try /buy 3"),
+        ("3 4", "Give one number, e.g. /buy 3"),
+        ("0", "Choose between 1 and 100 ballots."),
+    ):
+        answer(bad)
+        assert (await api.wait_for_message(1))["text"] == said, bad
+    assert "Today's ballots: none" in await harness.say(1, "/me")  # the bad answers bought nothing
+    assert await harness.say(1, "7") == "I work with commands. Send /help to see them."  # not a reply
+    answer("7")
+    bought = await api.wait_for_message(1)
+    assert bought["text"].startswith("You bought 7 ballots for May 1, 2024: #1–#7.")
+
+
+async def test_other_in_the_pay_picker_takes_a_number_in_reply(
+    harness: BotHarness, api: BotApiEmulator
+) -> None:
+    await harness.say(1, "/start")
+    api.send_command(1, "/pay")
+    picker = await api.wait_for_message(1)
+    asked = await harness.press(1, "pay:other", message_id=picker["message_id"])
+    assert asked["reply_markup"] == {"force_reply": True, "input_field_placeholder": "Number of ballots"}
+    api.send_text(1, "-3", reply_to=asked["message_id"])
+    assert "between 1 and" in (await api.wait_for_message(1))["text"]
+    api.send_text(1, "3", reply_to=asked["message_id"])
+    assert "Payment received" in (await api.wait_for_message(1))["text"]
+    assert "You bought 3 ballots" in await harness.say(1, "/buy 3")
+    api.send_text(1, "3", reply_to=picker["message_id"])  # a reply to another of the bot's messages
+    assert (await api.wait_for_message(1))["text"] == "I work with commands. Send /help to see them."
