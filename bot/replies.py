@@ -550,6 +550,12 @@ def my_tickets(p: Profile) -> str:
 
 def my_receipts(today: TodayReceipts) -> str:
     """Each ballot with its receipt, one a line, so a buyer can copy the receipt and keep it."""
+    if today.refunded:
+        return ngettext(
+            "Today's lottery was cancelled: your {count} ballot was refunded to your credit.",
+            "Today's lottery was cancelled: your {count} ballots were refunded to your credit.",
+            today.refunded,
+        ).format(count=today.refunded)
     if not today.ballots:
         return no_ballots_today()
     n = max(today.held, len(today.ballots))

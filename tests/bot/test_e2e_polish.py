@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.bot.harness import BotHarness
+from tests.bot.harness import ADMIN, BotHarness
 from tests.bot.test_e2e_buttons import buttons
 from tests.support.bot_api import BotApiEmulator
 
@@ -85,3 +85,25 @@ async def test_other_in_the_pay_picker_takes_a_number_in_reply(
     assert "You bought 3 ballots" in await harness.say(1, "/buy 3")
     api.send_text(1, "3", reply_to=picker["message_id"])  # a reply to another of the bot's messages
     assert (await api.wait_for_message(1))["text"] == "I work with commands. Send /help to see them."
+
+
+async def test_after_a_cancellation_mytickets_says_the_ballots_were_refunded_and_lists_no_receipts(
+    harness: BotHarness, api: BotApiEmulator
+) -> None:
+    await harness.player_with_ballots(1, 2)
+    await harness.say(3, "/start", first_name="Аня", language_code="ru")
+    await harness.say(3, "/pay 1")
+    await harness.say(3, "/buy 1")
+    listed = await harness.say(1, "/mytickets")
+    assert listed.startswith("Your 2 ballots today, each with its private receipt:\n#1 ")
+    receipt = listed.splitlines()[1].split()[1]
+    await harness.say(ADMIN, "/start")
+    assert "cancelled" in await harness.say(ADMIN, "/cancelevent 2024-05-01")
+    await api.wait_for_message(1, lambda t: "cancelled" in t)
+    after = await harness.say(1, "/mytickets")
+    assert after == "Today's lottery was cancelled: your 2 ballots were refunded to your credit."
+    assert receipt not in after
+    await api.wait_for_message(3, lambda t: "отменена" in t)
+    assert await harness.say(3, "/mytickets") == (
+        "Сегодняшняя лотерея отменена: ваш 1 билет возвращён на баланс."
+    )
