@@ -206,8 +206,8 @@ class Terms:
     now: dt.datetime
 
 
-def welcome(profile: Profile, *, new: bool, terms: Terms) -> str:
-    """Two lines; the buttons under them lead on, and /help has everything."""
+def welcome(profile: Profile, *, new: bool, terms: Terms, prize: Prize) -> str:
+    """Three lines, the last naming today's prize; the buttons under them lead on, /help has the rest."""
     if profile.first_name:
         greeting = (_("Welcome, {name}! You are registered.") if new else _("Welcome back, {name}!")).format(
             name=profile.first_name
@@ -217,7 +217,8 @@ def welcome(profile: Profile, *, new: bool, terms: Terms) -> str:
     offer = _(
         "One lottery a day: a ballot costs {price}, and one ballot wins at midnight ({timezone})."
     ).format(price=money(terms.price, terms.currency), timezone=terms.timezone.key)
-    return f"{greeting}\n{offer} " + _("Tap a button below, or send /help for every command.")
+    today = _("Today's prize: {prize}.").format(prize=prize_name(prize).rstrip("."))
+    return f"{greeting}\n{offer} " + _("Tap a button below, or send /help for every command.") + f"\n{today}"
 
 
 def start_buttons() -> tuple[str, str, str]:
@@ -696,13 +697,16 @@ def winner(info: WinnerInfo | None) -> str:
         return draw_texts.waiting(info)
     if info.winning_number is None:
         return _("The lottery of {day} closed with no ballots, so there was no draw.").format(day=when)
+    won = _("Prize won: {prize}.").format(prize=prize_name(info.prize).rstrip("."))
     if info.ballot_count == 1:
-        return _("Lottery of {day}: the only ballot, #{number}, wins; it is held by {name}.").format(
+        head = _("Lottery of {day}: the only ballot, #{number}, wins; it is held by {name}.").format(
             day=when, number=info.winning_number, name=info.winner_name or a_player()
         )
-    return _("Lottery of {day}: the winning ballot is #{number} of {count}, held by {name}.").format(
-        day=when, number=info.winning_number, count=info.ballot_count, name=info.winner_name or a_player()
-    )
+    else:
+        head = _("Lottery of {day}: the winning ballot is #{number} of {count}, held by {name}.").format(
+            day=when, number=info.winning_number, count=info.ballot_count, name=info.winner_name or a_player()
+        )
+    return f"{head}\n{won}"
 
 
 def draws(results: list[DrawResult]) -> str:

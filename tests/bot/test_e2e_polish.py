@@ -107,3 +107,23 @@ async def test_after_a_cancellation_mytickets_says_the_ballots_were_refunded_and
     assert await harness.say(3, "/mytickets") == (
         "Сегодняшняя лотерея отменена: ваш 1 билет возвращён на баланс."
     )
+
+
+async def test_start_names_todays_prize_and_winner_names_the_prize_that_was_won(
+    harness: BotHarness, api: BotApiEmulator
+) -> None:
+    await harness.say(ADMIN, "/start")
+    await harness.say(ADMIN, "/editevent 2024-05-01 prize a weekend in Riga")
+    welcome = await harness.say(1, "/start", first_name="Ann")
+    assert welcome.splitlines()[-1] == "Today's prize: a weekend in Riga."
+    russian = await harness.say(2, "/start", first_name="Борис", language_code="ru")
+    assert russian.splitlines()[-1] == "Приз сегодня: a weekend in Riga."
+    await harness.say(1, "/pay 1")
+    await harness.say(1, "/buy 1")
+    harness.advance(dt.timedelta(hours=12))  # midnight: May 1 is drawn; May 2 has the configured prize
+    await api.wait_for_message(1, lambda t: "You won" in t)
+    assert await harness.say(1, "/winner") == (
+        "Lottery of May 1, 2024: the only ballot, #1, wins; it is held by Ann.\nPrize won: a weekend in Riga."
+    )
+    assert (await harness.say(2, "/winner 1.5.2024")).endswith("\nВыигрыш: a weekend in Riga.")
+    assert (await harness.say(1, "/start")).endswith("\nToday's prize: a gift from the lottery's admins.")
