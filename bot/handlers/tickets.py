@@ -165,7 +165,8 @@ class TicketHandlers(HandlerGroup):
                 await reply(update, replies.no_lottery_on(day), _walk(walk))
                 return
             now = self.lottery.context.clock.now()
-            await reply(update, replies.drawn_later(day, self.lottery.rules.end_of(day), now=now, info=info))
+            later = replies.drawn_later(day, self.lottery.rules.end_of(day), now=now, info=info)
+            await reply(update, later, _walk(walk))  # ◀ to the latest draw before it
             return
         await reply(update, replies.winner(info), _walk(walk))
 

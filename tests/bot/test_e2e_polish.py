@@ -36,6 +36,10 @@ async def test_winner_arrows_step_from_drawn_lottery_to_drawn_lottery(
     bare = await api.wait_for_message(1)
     assert bare["text"].startswith("Lottery of May 4, 2024")
     assert buttons(bare) == [("◀", "winner:2024-05-01")]
+    api.send_command(1, "/winner today")
+    today = await api.wait_for_message(1)
+    assert today["text"].startswith("The lottery of May 5, 2024 will be drawn in")
+    assert buttons(today) == [("◀", "winner:2024-05-04")]  # back to the latest draw; nothing ahead
     api.send_command(1, "/winner 30.4.2024")
     before = await api.wait_for_message(1)
     assert before["text"] == "There was no lottery on April 30, 2024."
