@@ -206,8 +206,8 @@ class Terms:
     now: dt.datetime
 
 
-def welcome(profile: Profile, *, new: bool, terms: Terms) -> str:
-    """Two lines; the buttons under them lead on, and /help has everything."""
+def welcome(profile: Profile, *, new: bool, terms: Terms, prize: Prize) -> str:
+    """Three lines, the last naming today's prize; the buttons under them lead on, /help has the rest."""
     if profile.first_name:
         greeting = (_("Welcome, {name}! You are registered.") if new else _("Welcome back, {name}!")).format(
             name=profile.first_name
@@ -217,7 +217,8 @@ def welcome(profile: Profile, *, new: bool, terms: Terms) -> str:
     offer = _(
         "One lottery a day: a ballot costs {price}, and one ballot wins at midnight ({timezone})."
     ).format(price=money(terms.price, terms.currency), timezone=terms.timezone.key)
-    return f"{greeting}\n{offer} " + _("Tap a button below, or send /help for every command.")
+    today = _("Today's prize: {prize}.").format(prize=prize_name(prize).rstrip("."))
+    return f"{greeting}\n{offer} " + _("Tap a button below, or send /help for every command.") + f"\n{today}"
 
 
 def start_buttons() -> tuple[str, str, str]:
@@ -453,7 +454,12 @@ def buy_picker() -> str:
 
 
 def buy_other() -> str:
-    return _("Send /buy with the number of ballots you want, e.g. /buy 3.")
+    return _("How many ballots do you want to buy? Reply with a number, e.g. 3.")
+
+
+def number_placeholder() -> str:
+    """The hint in the reply box of a "how many?" prompt (Telegram allows 64 characters)."""
+    return _("Number of ballots")
 
 
 def expired_button(value: dt.date) -> str:
@@ -554,6 +560,12 @@ def my_tickets(p: Profile) -> str:
 
 def my_receipts(today: TodayReceipts) -> str:
     """Each ballot with its receipt, one a line, so a buyer can copy the receipt and keep it."""
+    if today.refunded:
+        return ngettext(
+            "Today's lottery was cancelled: your {count} ballot was refunded to your credit.",
+            "Today's lottery was cancelled: your {count} ballots were refunded to your credit.",
+            today.refunded,
+        ).format(count=today.refunded)
     if not today.ballots:
         return no_ballots_today()
     n = max(today.held, len(today.ballots))
@@ -694,13 +706,16 @@ def winner(info: WinnerInfo | None) -> str:
         return draw_texts.waiting(info)
     if info.winning_number is None:
         return _("The lottery of {day} closed with no ballots, so there was no draw.").format(day=when)
+    won = _("Prize won: {prize}.").format(prize=prize_name(info.prize).rstrip("."))
     if info.ballot_count == 1:
-        return _("Lottery of {day}: the only ballot, #{number}, wins; it is held by {name}.").format(
+        head = _("Lottery of {day}: the only ballot, #{number}, wins; it is held by {name}.").format(
             day=when, number=info.winning_number, name=info.winner_name or a_player()
         )
-    return _("Lottery of {day}: the winning ballot is #{number} of {count}, held by {name}.").format(
-        day=when, number=info.winning_number, count=info.ballot_count, name=info.winner_name or a_player()
-    )
+    else:
+        head = _("Lottery of {day}: the winning ballot is #{number} of {count}, held by {name}.").format(
+            day=when, number=info.winning_number, count=info.ballot_count, name=info.winner_name or a_player()
+        )
+    return f"{head}\n{won}"
 
 
 def draws(results: list[DrawResult]) -> str:
@@ -900,7 +915,7 @@ def other_button() -> str:
 
 
 def pay_other() -> str:
-    return _("Send /pay with the number of ballots you want, e.g. /pay 3.")
+    return _("How many ballots do you want to pay for? Reply with a number, e.g. 3.")
 
 
 # Telegram's limits for an invoice: title 1-32 characters, description 1-255.

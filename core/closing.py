@@ -37,7 +37,7 @@ from core.draws import DRAW_VERSION, draw_seed, verifiable_winner
 from core.errors import NoEventOnDate
 from core.receipts import hashed_leaves
 from core.records import PublicRecord, frozen_hash
-from core.results import DrawResult, EventStatus, WinnerInfo
+from core.results import DrawResult, EventStatus, WinnerInfo, WinnerWalk
 from storage import UnitOfWork, reads
 from storage.models import DrawRecord, Event
 
@@ -374,12 +374,29 @@ class Closing:
         found = await self._ctx.db.read(lambda query: reads.winner_on(query, day))
         if found is None:
             raise NoEventOnDate(day)
-        return _winner_info(found)
+        return self._winner_info(found)
 
     async def latest_winner(self) -> WinnerInfo | None:
         """The most recent draw, or None before the first one."""
         found = await self._ctx.db.read(reads.latest_winner)
-        return None if found is None else _winner_info(found)
+        return None if found is None else self._winner_info(found)
+
+    async def winner_walk(self, day: dt.date) -> WinnerWalk:
+        """`day`'s draw and the drawn days either side, for /winner's ◀ ▶: one trip."""
+        walk = await self._ctx.db.read(lambda query: reads.winner_walk(query, day))
+        return self._walk(day, walk)
+
+    async def latest_winner_walk(self) -> WinnerWalk | None:
+        """The most recent draw and the drawn day before it, or None before the first draw."""
+        walk = await self._ctx.db.read(reads.latest_winner_walk)
+        return None if walk is None or walk.found is None else self._walk(walk.found.day, walk)
+
+    def _walk(self, day: dt.date, walk: reads.WinnerWalk) -> WinnerWalk:
+        info = None if walk.found is None else self._winner_info(walk.found)
+        return WinnerWalk(day, info, walk.earlier, walk.later)
+
+    def _winner_info(self, found: reads.WinnerRow) -> WinnerInfo:
+        return replace(_winner_info(found), prize=self._ctx.rules.prize(found.prize, found.prize_rules))
 
 
 def _winner_info(found: reads.WinnerRow) -> WinnerInfo:

@@ -18,6 +18,7 @@ from core import merkle
 from core.context import Context, player_of
 from core.draws import DRAW_VERSION, ballot_leaf
 from core.errors import BallotWithoutReceipt, NoSuchBallot, NotRegistered, NotYourBallot
+from core.results import EventStatus
 from storage.reads import todays_ballots
 
 
@@ -29,11 +30,13 @@ class HeldBallot:
 
 @dataclass(frozen=True)
 class TodayReceipts:
-    """The first page of the player's ballots today (`ballots`) and how many they hold in all."""
+    """The first page of the player's ballots today (`ballots`) and how many they hold in all;
+    when today's lottery was cancelled, none, and how many were `refunded` instead."""
 
     day: dt.date
     ballots: tuple[HeldBallot, ...]
     held: int = 0
+    refunded: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,9 @@ class Receipts:
         found = await self._ctx.db.read(lambda query: todays_ballots(query, telegram_id, day, receipts=True))
         if found is None:
             raise NotRegistered(telegram_id)
+        if found.event is not None and found.event.status == EventStatus.CANCELLED:
+            # Cancelled ballots are no longer the player's (as /me says): their price is back in the credit.
+            return TodayReceipts(day=day, ballots=(), refunded=found.held)
         ballots = tuple(HeldBallot(number, receipt) for number, receipt in found.first)
         return TodayReceipts(day=day, ballots=ballots, held=found.held)
 

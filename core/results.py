@@ -139,10 +139,21 @@ class WinnerInfo:
     winner_name: str | None
     # Set while the event is frozen and its draw waits for this beacon round (0: the local reveal).
     waiting_for_round: int | None = None
+    prize: Prize = Prize()
 
     @property
     def drawn(self) -> bool:
         return self.winning_number is not None
+
+
+@dataclass(frozen=True)
+class WinnerWalk:
+    """A day's draw as /winner shows it (None: no lottery that day) and the drawn days around it."""
+
+    day: dt.date
+    info: WinnerInfo | None
+    earlier: dt.date | None
+    later: dt.date | None
 
 
 @dataclass(frozen=True)

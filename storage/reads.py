@@ -162,6 +162,7 @@ SELECT
 # row stays, anonymous) and, when the draw is frozen and waits for its randomness, the round it waits for.
 _WINNER_COLUMNS = """
 SELECT events.day, events.title, events.status, events.ballot_count, events.winning_number,
+       events.prize, events.prize_rules,
        players.id, players.first_name, players.username, players.public_name,
        draw_records.state, draw_records.beacon_round
 FROM events
@@ -169,11 +170,18 @@ LEFT JOIN players ON players.id = events.winner_player_id
 LEFT JOIN draw_records ON draw_records.event_id = events.id
 """
 _WINNER_ON = _WINNER_COLUMNS + "WHERE events.day = :day"
-# The latest drawn day from ix_events_status_day_ballot_count, walked backwards.
+# The latest closed day from ix_events_status_day_ballot_count, walked backwards.
 _LATEST_WINNER = (
     _WINNER_COLUMNS
     + "WHERE events.status = 'closed' AND events.closed_at IS NOT NULL ORDER BY events.day DESC LIMIT 1"
 )
+# The drawn days either side of a day, for /winner's ◀ ▶: one walk each along
+# ix_events_status_day_ballot_count, which also tells the days that closed empty (stepped over unread).
+# The walk skips days with no lottery, a cancelled or an empty one, and never steps into a day whose
+# draw is not made yet (open, or frozen waiting for its randomness: no winning number).
+_DRAWN = "status = 'closed' AND ballot_count > 0 AND winning_number IS NOT NULL"
+_DRAWN_BEFORE = f"SELECT day FROM events WHERE {_DRAWN} AND day < :day ORDER BY day DESC LIMIT 1"
+_DRAWN_AFTER = f"SELECT day FROM events WHERE {_DRAWN} AND day > :day ORDER BY day LIMIT 1"
 
 
 @dataclass(frozen=True)
@@ -183,6 +191,8 @@ class WinnerRow:
     status: str
     ballot_count: int
     winning_number: int | None
+    prize: str | None
+    prize_rules: str | None
     # (first name, username, how they chose to be named), when the day has a winner.
     winner: tuple[str | None, str | None, str | None] | None
     record_state: str | None
@@ -193,6 +203,35 @@ async def winner_on(query: Query, day: dt.date) -> WinnerRow | None:
     """The draw of `day` (None when no event is on that day)."""
     found = await query.row(_WINNER_ON, {"day": day})
     return None if found is None else _winner(found)
+
+
+@dataclass(frozen=True)
+class WinnerWalk:
+    """A day's draw (None when no event is on it) and the drawn days just before and after it."""
+
+    found: WinnerRow | None
+    earlier: dt.date | None
+    later: dt.date | None
+
+
+async def winner_walk(query: Query, day: dt.date) -> WinnerWalk:
+    """The draw of `day` with its drawn neighbours, in one trip: what /winner and its ◀ ▶ show."""
+    found = await winner_on(query, day)
+    earlier = await _drawn_day(query, _DRAWN_BEFORE, day)
+    return WinnerWalk(found, earlier, await _drawn_day(query, _DRAWN_AFTER, day))
+
+
+async def latest_winner_walk(query: Query) -> WinnerWalk | None:
+    """The latest draw and the drawn day before it (none after it, by definition)."""
+    found = await latest_winner(query)
+    if found is None:
+        return None
+    return WinnerWalk(found, await _drawn_day(query, _DRAWN_BEFORE, found.day), None)
+
+
+async def _drawn_day(query: Query, statement: str, day: dt.date) -> dt.date | None:
+    found = await query.row(statement, {"day": day})
+    return None if found is None else as_date(found[0])
 
 
 async def latest_winner(query: Query) -> WinnerRow | None:
@@ -208,6 +247,8 @@ def _winner(row: Sequence[Any]) -> WinnerRow:
         status,
         ballot_count,
         winning_number,
+        prize,
+        prize_rules,
         player_id,
         first_name,
         username,
@@ -221,6 +262,8 @@ def _winner(row: Sequence[Any]) -> WinnerRow:
         status,
         int(ballot_count),
         winning_number,
+        prize,
+        prize_rules,
         None if player_id is None else (first_name, username, choice),
         state,
         None if beacon_round is None else int(beacon_round),

@@ -6,6 +6,7 @@ import datetime as dt
 
 from telegram import (
     CallbackQuery,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -63,7 +64,9 @@ def text_after_command(update: Update) -> str:
     return parts[1].strip(" \t") if len(parts) == 2 else ""
 
 
-async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
+async def reply(
+    update: Update, text: str, markup: InlineKeyboardMarkup | ForceReply | None = None
+) -> Message | None:
     """Answer in the chat the update came from; a button press edits nothing, it gets a new message.
     In a group the answer quotes the message it answers, so everyone sees whom it is for."""
     chat = update.effective_chat

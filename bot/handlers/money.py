@@ -17,6 +17,7 @@ from telegram.ext import (
 from bot import parsing, payment_texts, replies
 from bot.errors import apology, explain
 from bot.handlers.base import PRIVATE_MESSAGE, AnyHandler, Context, HandlerGroup, arguments, reply, user_id
+from bot.handlers.prompts import RepliesTo, answer, number_prompt
 from bot.handlers.tickets import buy_buttons
 from bot.reconciling import alert_admins
 from bot.telegram_stars import never_sent
@@ -86,6 +87,9 @@ class MoneyHandlers(HandlerGroup):
         return [
             CommandHandler("pay", self.pay, filters=private),
             CommandHandler("history", self.history, filters=private),
+            MessageHandler(
+                private & filters.TEXT & ~filters.COMMAND & RepliesTo(replies.pay_other), self.pay_answered
+            ),
             CommandHandler("refund", self.refund, filters=private),
             CallbackQueryHandler(self.pay_pressed, pattern=rf"^{PAY_PREFIX}(\d{{1,3}}|{PAY_OTHER})$"),
             CallbackQueryHandler(self.history_pressed, pattern=rf"^{HISTORY_PREFIX}\d{{1,5}}$"),
@@ -107,6 +111,10 @@ class MoneyHandlers(HandlerGroup):
             return
         await self._pay(update, parsing.quantity(args, command="pay"))
 
+    async def pay_answered(self, update: Update, context: Context) -> None:
+        """A reply to "how many ballots?" is /pay with that number: the same checks, the same invoice."""
+        await self._pay(update, parsing.quantity(answer(update.message), command="pay"))
+
     async def pay_pressed(self, update: Update, context: Context) -> None:
         """A picker pays once: its buttons go first, and a second tap finds nothing to take away."""
         query = update.callback_query
@@ -115,7 +123,7 @@ class MoneyHandlers(HandlerGroup):
         await query.answer()
         choice = query.data.removeprefix(PAY_PREFIX)
         if choice == PAY_OTHER:  # moves no money, so the picker stays usable
-            await reply(update, replies.pay_other())
+            await reply(update, replies.pay_other(), number_prompt())
             return
         try:
             await query.edit_message_reply_markup(None)

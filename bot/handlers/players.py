@@ -50,7 +50,7 @@ class PlayerHandlers(HandlerGroup):
         ]
 
     async def start(self, update: Update, context: Context) -> None:
-        """Register the player (or greet them back) in two lines, with buttons to go on.
+        """Register the player (or greet them back) in three lines, with buttons to go on.
 
         A deep link from a group (`t.me/<bot>?start=buy`) arrives as `/start buy`: after the greeting,
         the player gets straight to what they asked for."""
@@ -70,7 +70,8 @@ class PlayerHandlers(HandlerGroup):
                 ]
             ]
         )
-        await reply(update, replies.welcome(profile, new=new, terms=self.terms()), keyboard)
+        prize = await self.lottery.events.prize_on(self.lottery.context.today())
+        await reply(update, replies.welcome(profile, new=new, terms=self.terms(), prize=prize), keyboard)
         if arguments(context) == [START_BUY]:
             await reply(update, replies.buy_picker(), buy_picker(self.lottery.context.today()))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import parsing, replies
 from bot.dates import UnreadableDay, parse_day
@@ -24,9 +24,9 @@ from bot.handlers.base import (
     reply,
     user_id,
 )
+from bot.handlers.prompts import RepliesTo, answer, number_prompt
 from bot.i18n import shipped
-from core.errors import NoEventOnDate
-from core.results import EventStatus
+from core.results import EventStatus, WinnerWalk
 
 BUY_PREFIX = "buy:"
 BUY_OTHER = "other"
@@ -67,6 +67,9 @@ class TicketHandlers(HandlerGroup):
             CommandHandler("proof", self.proof, filters=private),
             CommandHandler("events", self.events),
             CommandHandler("winner", self.winner),
+            MessageHandler(
+                private & filters.TEXT & ~filters.COMMAND & RepliesTo(replies.buy_other), self.buy_answered
+            ),
             CallbackQueryHandler(
                 self.buy_pressed, pattern=rf"^{BUY_PREFIX}(\d{{4}}-\d{{2}}-\d{{2}}:)?(\d{{1,3}}|{BUY_OTHER})$"
             ),
@@ -103,9 +106,13 @@ class TicketHandlers(HandlerGroup):
         await query.answer()
         await drop_keyboard(query)  # a used keyboard is not pressed twice
         if choice == BUY_OTHER:
-            await reply(update, replies.buy_other())
+            await reply(update, replies.buy_other(), number_prompt())
             return
         await self._buy(update, int(choice))
+
+    async def buy_answered(self, update: Update, context: Context) -> None:
+        """A reply to "how many ballots?" is /buy with that number: the same checks, the same receipt."""
+        await self._buy(update, parsing.quantity(answer(update.message), command="buy"))
 
     async def _buy(self, update: Update, quantity: int) -> None:
         receipt = await self.lottery.tickets.buy(user_id(update), quantity)
@@ -129,8 +136,8 @@ class TicketHandlers(HandlerGroup):
     async def winner(self, update: Update, context: Context) -> None:
         args = arguments(context)
         if not args:
-            info = await self.lottery.closing.latest_winner()
-            await reply(update, replies.winner(info), self._walk(info.day if info else None))
+            walk = await self.lottery.closing.latest_winner_walk()
+            await reply(update, replies.winner(walk.info if walk else None), _walk(walk))
             return
         try:
             day = parse_day(" ".join(args), self.today(), shipped())
@@ -151,25 +158,26 @@ class TicketHandlers(HandlerGroup):
 
     async def _show_winner(self, update: Update, day: dt.date) -> None:
         """A past day's result; for today or a later day, when it will be drawn."""
-        try:
-            info = await self.lottery.closing.winner_on(day)
-        except NoEventOnDate:
-            info = None
+        walk = await self.lottery.closing.winner_walk(day)
+        info = walk.info
         if info is None or info.status is EventStatus.OPEN:
             if day < self.today():
-                await reply(update, replies.no_lottery_on(day), self._walk(day))
+                await reply(update, replies.no_lottery_on(day), _walk(walk))
                 return
             now = self.lottery.context.clock.now()
-            await reply(update, replies.drawn_later(day, self.lottery.rules.end_of(day), now=now, info=info))
+            later = replies.drawn_later(day, self.lottery.rules.end_of(day), now=now, info=info)
+            await reply(update, later, _walk(walk))  # ◀ to the latest draw before it
             return
-        await reply(update, replies.winner(info), self._walk(day))
+        await reply(update, replies.winner(info), _walk(walk))
 
-    def _walk(self, day: dt.date | None) -> InlineKeyboardMarkup | None:
-        """◀ ▶ to the days around `day`; never into today or the future, whose draws are not yet known."""
-        if day is None:
-            return None
-        buttons = [InlineKeyboardButton("◀", callback_data=f"{WINNER_PREFIX}{day - dt.timedelta(days=1)}")]
-        following = day + dt.timedelta(days=1)
-        if following < self.today():
-            buttons.append(InlineKeyboardButton("▶", callback_data=f"{WINNER_PREFIX}{following}"))
-        return InlineKeyboardMarkup([buttons])
+
+def _walk(walk: WinnerWalk | None) -> InlineKeyboardMarkup | None:
+    """◀ ▶ to the drawn lotteries either side: days with no lottery, or none drawn yet, are stepped over."""
+    if walk is None:
+        return None
+    buttons = [
+        InlineKeyboardButton(arrow, callback_data=f"{WINNER_PREFIX}{day}")
+        for arrow, day in (("◀", walk.earlier), ("▶", walk.later))
+        if day is not None
+    ]
+    return InlineKeyboardMarkup([buttons]) if buttons else None

@@ -17,7 +17,8 @@ async def test_start_greets_in_two_lines_with_buttons_that_lead_on(
 ) -> None:
     api.send_command(1, "/start", first_name="Ann")
     welcome = await api.wait_for_message(1)
-    assert welcome["text"].count("\n") == 1
+    assert welcome["text"].count("\n") == 2
+    assert welcome["text"].endswith("\nToday's prize: a gift from the lottery's admins.")
     assert "a ballot costs ⭐ 10" in welcome["text"]
     assert buttons(welcome) == [
         ("How it works", "start:how"),
@@ -53,7 +54,7 @@ async def test_bare_buy_shows_a_picker_and_buys_nothing_until_chosen(
     ]
     assert "Today's ballots: none" in await harness.say(1, "/me")
     other = await harness.press(1, "buy:2024-05-01:other", message_id=picker["message_id"])
-    assert other["text"] == "Send /buy with the number of ballots you want, e.g. /buy 3."
+    assert other["text"] == "How many ballots do you want to buy? Reply with a number, e.g. 3."
     bought = await harness.press(1, "buy:2024-05-01:1", message_id=picker["message_id"])
     assert bought["text"].startswith("You bought 1 ballot for May 1, 2024: #1.")  # and joined on the way
     used = api.bot_message(1, picker["message_id"])
@@ -142,9 +143,12 @@ async def test_winner_reads_days_as_people_type_them_and_walks_with_arrows(
         assert "May 2, 2024 closed with no ballots" in await harness.say(1, f"/winner {typed}"), typed
     api.send_command(1, "/winner 1.5.2024")
     first = await api.wait_for_message(1)
-    assert first["text"] == "Lottery of May 1, 2024: the only ballot, #1, wins; it is held by P1."
-    assert buttons(first) == [("◀", "winner:2024-04-30"), ("▶", "winner:2024-05-02")]
-    following = await harness.press(1, "winner:2024-05-02", message_id=first["message_id"])
+    assert first["text"] == (
+        "Lottery of May 1, 2024: the only ballot, #1, wins; it is held by P1.\n"
+        "Prize won: a gift from the lottery's admins."
+    )
+    assert first["reply_markup"] is None  # nothing drawn before May 1, nor after it: no arrows
+    following = await harness.press(1, "winner:2024-05-02", message_id=first["message_id"])  # an old ▶
     assert "closed with no ballots" in following["text"]
     assert buttons(following) == [("◀", "winner:2024-05-01")]  # no ▶ into today, not drawn yet
     assert await harness.say(1, "/winner 5.5.2024") == ("The lottery of May 5, 2024 will be drawn in 3 days.")

@@ -25,7 +25,7 @@ async def test_bare_pay_shows_a_picker_and_charges_nothing(harness: BotHarness, 
     assert "Not enough credit" in await harness.say(1, "/buy 1")
 
     other = await harness.press(1, "pay:other", message_id=picker["message_id"])
-    assert "/pay 3" in other["text"]
+    assert other["text"] == "How many ballots do you want to pay for? Reply with a number, e.g. 3."
     assert "Not enough credit" in await harness.say(1, "/buy 1")
 
     paid = await harness.press(1, "pay:5", message_id=picker["message_id"])

@@ -51,10 +51,20 @@ class Transcript:
         markup = message["reply_markup"] or {}
         for row in markup.get("inline_keyboard", []):
             self.lines.append("      " + " ".join(f"[{button['text']}]" for button in row))
+        if markup.get("force_reply"):
+            self.lines.append(f"      (reply box: {markup.get('input_field_placeholder', '')})")
 
     async def say(self, user: int, text: str) -> SentMessage:
         self.lines.append(f"{NAMES[user]} › {text}")
         self.api.send_command(user, text, first_name=NAMES[user], language_code=self.language)
+        return await self.expect(user)
+
+    async def answer(self, user: int, question: SentMessage, text: str) -> SentMessage:
+        """A plain message sent in reply to the bot's `question`, as its reply box sends it."""
+        self.lines.append(f"{NAMES[user]} replies › {text}")
+        self.api.send_text(
+            user, text, first_name=NAMES[user], language_code=self.language, reply_to=question["message_id"]
+        )
         return await self.expect(user)
 
     async def press(self, user: int, message: SentMessage, label_index: int = 0) -> SentMessage:
@@ -116,6 +126,10 @@ async def a_day(t: Transcript, smtp: SmtpServer) -> None:
     await t.say(BORIS, "/winner")
     await t.say(BORIS, "/winner tomorrow")
     await t.say(BORIS, "/buy two")
+    pay_picker = await t.say(BORIS, "/pay")
+    how_many = await t.press(BORIS, pay_picker, 3)
+    await t.answer(BORIS, how_many, "two")
+    await t.answer(BORIS, how_many, "1")
 
     await t.say(ADMIN, "/start")
     await t.say(ADMIN, "/newevent 2024-05-03 300 Big Friday")

@@ -258,6 +258,10 @@ def _validate_reply_markup(markup: Any) -> None:
         return
     if not isinstance(markup, dict):
         raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    # Telegram: force_reply must be True; the placeholder is 0-64 characters.
+    force = markup.get("force_reply")
+    if force is not None and (force is not True or len(markup.get("input_field_placeholder", "")) > 64):
+        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
     for row in markup.get("inline_keyboard", []):
         for button in row:
             data = button.get("callback_data")
@@ -609,8 +613,10 @@ class BotApiEmulator:
         username: str | None = None,
         first_name: str = "Test",
         language_code: str | None = None,
+        reply_to: int | None = None,
     ) -> int:
-        """A user's plain message with no entities, even if it starts with a slash."""
+        """A user's plain message with no entities, even if it starts with a slash; `reply_to` makes it
+        a reply to the bot's message of that id, as answering a ForceReply prompt does."""
         return self._send_user_message(
             user_id,
             text,
@@ -618,6 +624,7 @@ class BotApiEmulator:
             chat_type=chat_type,
             chat_id=chat_id,
             user=_user(user_id, first_name, username, self._language(user_id, language_code)),
+            reply_to=reply_to,
         )
 
     def _language(self, user_id: int, language_code: str | None) -> str | None:
@@ -798,11 +805,15 @@ class BotApiEmulator:
         chat_type: ChatType,
         chat_id: int | None,
         user: JSONDict,
+        reply_to: int | None = None,
     ) -> int:
         extra: JSONDict = {"text": text}
         if entities:
             extra["entities"] = entities
-        message = self._user_message(user, _chat_for(user, chat_type, chat_id), extra=extra)
+        chat = _chat_for(user, chat_type, chat_id)
+        if reply_to is not None:
+            extra["reply_to_message"] = self._message_for_button(chat["id"], reply_to)
+        message = self._user_message(user, chat, extra=extra)
         self.user_messages.append(message)
         return self.send_update({"message": message})
 
