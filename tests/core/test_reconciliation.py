@@ -25,16 +25,6 @@ from tests.core.test_wallet import assert_books_balance
 LATER = REFUND_SETTLES_AFTER + dt.timedelta(seconds=1)
 
 
-@pytest.fixture
-def telegram() -> FakeStars:
-    return FakeStars()
-
-
-@pytest.fixture
-def stars(db: Database, rules: LotteryRules, clock: FixedClock, telegram: FakeStars) -> LotteryService:
-    return LotteryService(db, rules=rules, clock=clock, gateway=StarsGateway(telegram))
-
-
 async def test_a_payment_the_bot_missed_is_booked_once(
     stars: LotteryService, telegram: FakeStars, db: Database
 ) -> None:

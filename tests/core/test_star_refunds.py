@@ -7,7 +7,6 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from core.clock import FixedClock
 from core.errors import (
     NotEnoughCredit,
     PaymentFailed,
@@ -16,25 +15,13 @@ from core.errors import (
     ProviderUnavailable,
     RefundPending,
 )
-from core.gateway import StarsGateway
 from core.results import LedgerKind
-from core.rules import LotteryRules
 from core.service import LotteryService
 from storage import Database
 from storage.models import LedgerEntry, Payment
 from tests.core.players import joined_player
 from tests.core.stars import FakeStars
 from tests.core.test_wallet import assert_books_balance
-
-
-@pytest.fixture
-def telegram() -> FakeStars:
-    return FakeStars()
-
-
-@pytest.fixture
-def stars(db: Database, rules: LotteryRules, clock: FixedClock, telegram: FakeStars) -> LotteryService:
-    return LotteryService(db, rules=rules, clock=clock, gateway=StarsGateway(telegram))
 
 
 async def paid(service: LotteryService, telegram: FakeStars, who: int, amount: int, charge_id: str) -> int:
