@@ -12,6 +12,9 @@ Goal (issue 9): at least 0.8x the baseline's updates/s, and a median latency at 
 
 Run from the project root: `python -m bench.end_to_end`, add `--database-url
 postgresql+asyncpg://postgres@127.0.0.1:5432/postgres` for PostgreSQL, `--quick` for a smoke run.
+To see what a per-update layer costs, `--without guards` (or menus, language, limiter, jobs; repeatable)
+also runs the bot without it, in turn with the others. `LOTTERY_BENCH_PROFILE=/tmp/p` makes each bot
+process write its cProfile (CPU time) to /tmp/p.lottery and /tmp/p.noop.
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ READY = "ready"
 RATE_GOAL = 0.8
 LATENCY_GOAL = 1.5
 CONCURRENT = "LOTTERY_BENCH_CONCURRENT_UPDATES"  # set to N > 1: the lottery bot runs N updates at once
+WITHOUT = "LOTTERY_BENCH_WITHOUT"  # measurement only: a layer the lottery bot runs without (LAYERS)
+# What each per-update layer costs: the bot run without it, in turn with the others (`--without`).
+LAYERS = ("menus", "language", "guards", "limiter", "jobs")
+PROFILE = "LOTTERY_BENCH_PROFILE"  # a path: each bot process writes its cProfile there, suffixed by kind
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class Plan:
     players: int = 200
     rounds: int = DEFAULT_ROUNDS
     concurrent: int = 0  # > 1: also run the lottery bot with a per-player ordered concurrent processor
+    without: tuple[str, ...] = ()  # also run the lottery bot without each of these layers
 
     @classmethod
     def quick(cls) -> Plan:
@@ -111,7 +119,7 @@ async def play(api: ReplyingEmulator, chat_id: int, latencies: list[float]) -> i
     return missing
 
 
-async def one_run(kind: str, database_url: str, plan: Plan, *, concurrent: int = 0) -> Run:
+async def one_run(kind: str, database_url: str, plan: Plan, *, concurrent: int = 0, without: str = "") -> Run:
     """Start a bot process of `kind` against a fresh emulator, let the players play, stop it."""
     async with ReplyingEmulator() as api:
         process = await asyncio.create_subprocess_exec(
@@ -125,7 +133,7 @@ async def one_run(kind: str, database_url: str, plan: Plan, *, concurrent: int =
             "--database-url",
             database_url,
             stdout=asyncio.subprocess.PIPE,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", CONCURRENT: str(concurrent)},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", CONCURRENT: str(concurrent), WITHOUT: without},
         )
         try:
             assert process.stdout is not None
@@ -154,6 +162,10 @@ async def measure(database_url: str, plan: Plan) -> dict[str, list[Run]]:
         runs["no-op bot"].append(await one_run("noop", database_url, plan))
         if plan.concurrent > 1:
             runs[concurrent].append(await one_run("lottery", database_url, plan, concurrent=plan.concurrent))
+        for layer in plan.without:
+            runs.setdefault(f"lottery bot without {layer}", []).append(
+                await one_run("lottery", database_url, plan, without=layer)
+            )
     return runs
 
 
@@ -299,10 +311,28 @@ async def serve(kind: str, api_url: str, database_url: str) -> None:
         # Measurement only (issue 9, item 4): the bot ships sequential; this asks whether a
         # per-player ordered concurrent processor would pay. No public setter exists after build().
         bot.application._update_processor = PerPlayerOrder(concurrent)
+    without = os.environ.get(WITHOUT, "")
+    if without:
+        _remove_layer(bot, without)
     await bot.start()
+    if without == "limiter":  # after start: initialize() still needs the limiter it was built with
+        bot.application.bot._rate_limiter = None
+    if without == "jobs":
+        assert bot.application.job_queue is not None
+        for job in bot.application.job_queue.jobs():
+            job.schedule_removal()
+        bot.delivery.stop()
     print(READY, flush=True)
     await stop.wait()
     await bot.stop()
+
+
+def _remove_layer(bot: Any, layer: str) -> None:
+    """Measurement only: take one per-update layer out, to see what it costs per update."""
+    groups = {"menus": (-4,), "language": (-3,), "guards": (-2, -1)}
+    for group in groups.get(layer, ()):
+        for handler in list(bot.application.handlers.get(group, [])):
+            bot.application.remove_handler(handler, group=group)
 
 
 def arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -314,14 +344,21 @@ def arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--concurrent", type=int, default=0, help="also run the bot N updates at once (per player in order)"
     )
+    parser.add_argument(
+        "--without", action="append", choices=LAYERS, default=[], help="also run the bot without this layer"
+    )
     parser.add_argument("--serve", choices=("lottery", "noop"), help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
-async def run(plan: Plan, server_url: str | None) -> list[Outcome]:
+async def measure_in_temp_database(plan: Plan, server_url: str | None) -> dict[str, list[Run]]:
     async with temp_database_url("end-to-end", server_url) as url:
-        return verdict(await measure(url, plan))
+        return await measure(url, plan)
+
+
+async def run(plan: Plan, server_url: str | None) -> list[Outcome]:
+    return verdict(await measure_in_temp_database(plan, server_url))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -330,11 +367,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the token sits in every URL
     if args.serve:
-        asyncio.run(serve(args.serve, args.api_url, args.database_url))
+        profile_path = os.environ.get(PROFILE)
+        if not profile_path:
+            asyncio.run(serve(args.serve, args.api_url, args.database_url))
+            return
+        import cProfile
+
+        with cProfile.Profile(time.process_time) as profile:  # CPU, not waiting
+            asyncio.run(serve(args.serve, args.api_url, args.database_url))
+        profile.dump_stats(f"{profile_path}.{args.serve}")
         return
     plan = Plan.quick() if args.quick else Plan()
     plan = Plan(
-        players=args.players or plan.players, rounds=args.rounds or plan.rounds, concurrent=args.concurrent
+        players=args.players or plan.players,
+        rounds=args.rounds or plan.rounds,
+        concurrent=args.concurrent,
+        without=tuple(args.without),
     )
     backend = "PostgreSQL" if args.database_url else "SQLite file"
     load = os.getloadavg()

@@ -6,6 +6,7 @@ bench runs end to end and reports a line per command plus its baseline, on the b
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Awaitable, Callable
 
@@ -88,6 +89,31 @@ async def test_end_to_end_bench_runs_the_bot_and_the_no_op_bot_over_http() -> No
     ]
     unanswered = outcomes[2]
     assert (unanswered.measured, unanswered.baseline) == ("0", "0")  # every command was answered
+
+
+async def test_end_to_end_bench_measures_the_bot_without_a_layer_and_it_still_answers() -> None:
+    plan = end_to_end.Plan(players=2, rounds=1, without=("guards", "limiter"))
+    runs = await end_to_end.measure_in_temp_database(plan, os.environ.get("TEST_DATABASE_URL"))
+
+    assert set(runs) == {
+        "lottery bot",
+        "no-op bot",
+        "lottery bot without guards",
+        "lottery bot without limiter",
+    }
+    assert all(
+        run.updates == 2 * len(end_to_end.COMMANDS) and not run.missing
+        for run in runs["lottery bot without guards"]
+    )
+
+
+async def test_httpcore_finds_its_event_loop_without_searching_for_a_missing_module() -> None:
+    """Without sniffio, httpcore's every request tried `import sniffio` and searched sys.path (README,
+    Performance): the dependency must be installed, and answer "asyncio" inside the loop."""
+    from httpcore._synchronization import current_async_library
+
+    assert importlib.util.find_spec("sniffio") is not None
+    assert current_async_library() == "asyncio"
 
 
 async def test_throttle_bench_measures_memory_and_speed_against_the_old_dict() -> None:
