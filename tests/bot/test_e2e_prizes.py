@@ -41,7 +41,7 @@ async def test_an_admins_prize_and_rules_are_named_from_events_to_the_winners_em
     boris = (await api.wait_for_message(2, lambda t: "1 мая 2024" in t))["text"]
     if "You won" in ann:
         assert "Your prize: a weekend in Riga. Write to the lottery's admins to claim it." in ann
-        assert "Его владелец получает a weekend in Riga." in boris
+        assert "Владелец выигрышного билета получает a weekend in Riga." in boris
         claim = "Your prize: a weekend in Riga. Write to the lottery's admins to claim it."
     else:
         assert "Ваш приз: a weekend in Riga. Чтобы получить его, напишите администраторам лотереи." in boris
