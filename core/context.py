@@ -96,14 +96,6 @@ def profile_of(telegram_id: int, found: TodaysBallots, currency: str) -> Profile
     )
 
 
-def display_name(player: Player | None) -> str | None:
-    """How a player is named in public results, as they chose under /me; None (the front end says
-    "a player") for one who chose anonymity, a deleted player, or one with no name to show."""
-    if player is None:
-        return None
-    return public_name(player.first_name, player.username, player.public_name)
-
-
 def public_name(first_name: str | None, username: str | None, choice: str | None) -> str | None:
     """First name only unless the player opted in to their @username: never the @username alone,
     since Telegram users can be found by it."""
