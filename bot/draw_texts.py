@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 from bot import formatting
 from bot.i18n import _, active, ngettext
@@ -166,7 +167,14 @@ def verify_text(record: PublicRecord) -> str:
         _("Version: {version}").format(version=record.version),
         _("Ballots (N): {count}").format(count=record.ballot_count),
         _("Merkle root: {root}").format(root=record.root),
-        _("Frozen at: {at} (Unix time), delay {delay} s").format(at=record.frozen_at, delay=record.delay),
+        _("Frozen at: {at} (Unix time: {when}), delay {delay} s").format(
+            at=record.frozen_at,
+            when=formatting.moment(
+                dt.datetime.fromtimestamp(record.frozen_at, dt.UTC), ZoneInfo("UTC"), active()
+            )
+            + " UTC",
+            delay=record.delay,
+        ),
         _("Randomness source: {source}").format(source=_source(record)),
         _("Previous record hash: {hash}").format(
             hash=record.previous_record_hash or _("none (first record)")

@@ -51,3 +51,10 @@ def test_draw_texts_speak_russian() -> None:
     with speaking(shipped().translator("ru")):
         assert "Корень Меркла" in draw_texts.frozen_notice(FROZEN)
         assert "Выигрышный номер: №4" in draw_texts.verify_text(DRAWN)
+
+
+def test_the_freeze_time_is_given_in_unix_seconds_and_in_words() -> None:
+    """The verifier needs the Unix seconds; a person reads the day and the time."""
+    text = draw_texts.verify_text(DRAWN)
+    assert f"Frozen at: {DRAWN.frozen_at} (Unix time: " in text
+    assert " UTC), delay " in text
