@@ -36,8 +36,9 @@ from core.context import Context, public_name
 from core.draws import DRAW_VERSION, draw_seed, verifiable_winner
 from core.errors import NoEventOnDate
 from core.receipts import hashed_leaves
-from core.records import PublicRecord, frozen_hash
+from core.records import PublicRecord
 from core.results import DrawResult, EventStatus, WinnerInfo, WinnerWalk
+from core.verify import record_hash
 from storage import UnitOfWork, reads
 from storage.models import DrawRecord, Event
 
@@ -226,7 +227,7 @@ class Closing:
             "committed_at": values["committed_at"],
             "previous_record_hash": values["previous_record_hash"],
         }
-        values["record_hash"] = frozen_hash(public)
+        values["record_hash"] = record_hash(public)
         if not await uow.records.add_frozen(**values):
             # Only the caller that won open → closed gets here: a record already there is a damaged
             # database, and the close rolls back rather than draw from a record it did not make.

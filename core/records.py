@@ -7,40 +7,18 @@ was made later). Its hash, `record_hash`, is announced at freeze and named by th
 The drawn part (signature, randomness, seed, winning number) follows from the
 frozen part and the beacon, so chaining the frozen parts commits to every draw.
 
-`python -m core.verify` checks the same document with its own, independent code.
+The hash is `core.verify.record_hash`: the bot hashes a record with the very function a stranger's
+verifier uses, and the verifier (standard library only) imports nothing of the bot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from core.draws import DRAW_VERSION
 from storage.models import DrawRecord
-
-FROZEN_FIELDS = (
-    "version",
-    "event_id",
-    "day",
-    "beacon",
-    "ballot_count",
-    "root",
-    "frozen_at",
-    "delay",
-    "round",
-    "commitment",
-    "committed_at",
-    "previous_record_hash",
-)
-
-
-def frozen_hash(frozen: dict[str, Any]) -> str:
-    """SHA-256 of the frozen fields as canonical JSON (sorted keys, no spaces)."""
-    public = {name: frozen.get(name) for name in FROZEN_FIELDS}
-    return hashlib.sha256(json.dumps(public, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

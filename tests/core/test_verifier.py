@@ -15,7 +15,7 @@ import pytest
 from core import merkle, verify
 from core.beacon import round_time
 from core.draws import ballot_leaf, draw_seed, verifiable_winner
-from core.records import frozen_hash
+from core.verify import record_hash
 from tests.core.test_verifiable_draws import GOLDEN, ROUND_657413
 from tests.support.processes import ROOT, clean_env
 
@@ -50,7 +50,7 @@ def build_record(*, event_id: int, count: int, previous: dict[str, Any] | None) 
     }
     return {
         **frozen,
-        "record_hash": frozen_hash(frozen),
+        "record_hash": record_hash(frozen),
         "signature": ROUND_657413.signature.hex(),
         "randomness": ROUND_657413.randomness.hex(),
         "seed": seed.hex(),
