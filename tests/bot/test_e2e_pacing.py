@@ -92,17 +92,7 @@ async def test_several_notices_to_one_chat_go_out_a_second_apart(harness: BotHar
     assert harness.bot is not None
     harness.bot.delivery.wake()
     await outbox_quiet(harness, attempted=2)
-    async with harness.lottery.context.db.transaction() as uow:
-        event_id = (await uow.session.execute(select(Event.id))).scalar_one()
-        for _ in range(2):
-            await uow.outbox.add(
-                kind="result",
-                channel="telegram",
-                recipient="1",
-                event_id=event_id,
-                player_id=None,
-                now=NOON + dt.timedelta(seconds=10),
-            )
+    await two_more_results_for_chat_one(harness)
     api.end_outage("sendMessage")
     harness.advance(dt.timedelta(seconds=10))  # past the backoff: all four are due together
     harness.bot.delivery.wake()
@@ -167,17 +157,7 @@ async def test_a_stop_abandons_sends_still_waiting_their_turn_and_lets_the_one_o
     assert harness.bot is not None
     harness.bot.delivery.wake()
     await outbox_quiet(harness, attempted=1)
-    async with harness.lottery.context.db.transaction() as uow:
-        event_id = (await uow.session.execute(select(Event.id))).scalar_one()
-        for _ in range(2):
-            await uow.outbox.add(
-                kind="result",
-                channel="telegram",
-                recipient="1",
-                event_id=event_id,
-                player_id=None,
-                now=NOON + dt.timedelta(seconds=10),
-            )
+    await two_more_results_for_chat_one(harness)
     api.end_outage("sendMessage")
     api.set_delay("sendMessage", 1.5)  # Telegram takes its time to answer the first
     calls, sent = len(api.calls_of("sendMessage")), len(api.sent_messages(1))
@@ -198,3 +178,18 @@ async def test_a_stop_abandons_sends_still_waiting_their_turn_and_lets_the_one_o
     counts = await harness.lottery.notifications.counts()
     assert (counts.sent, counts.pending) == (1, 2)  # the one Telegram has is on record as sent
     await outbox_quiet(harness, attempted=3)  # the two handed back hold no claim
+
+
+async def two_more_results_for_chat_one(harness: BotHarness) -> None:
+    """Two more notices to chat 1, as if three events had been drawn at once."""
+    async with harness.lottery.context.db.transaction() as uow:
+        event_id = (await uow.session.execute(select(Event.id))).scalar_one()
+        for _ in range(2):
+            await uow.outbox.add(
+                kind="result",
+                channel="telegram",
+                recipient="1",
+                event_id=event_id,
+                player_id=None,
+                now=NOON + dt.timedelta(seconds=10),
+            )
