@@ -34,7 +34,7 @@ from core import merkle
 from core.beacon import BeaconError, BeaconRound, DrawPolicy, first_round_at_or_after, round_time
 from core.context import Context, public_name
 from core.draws import DRAW_VERSION, draw_seed, verifiable_winner
-from core.errors import NoEventOnDate
+from core.errors import CloseQuestionOutdated, NoEventOnDate
 from core.receipts import hashed_leaves
 from core.records import PublicRecord
 from core.results import DrawResult, EventStatus, WinnerInfo, WinnerWalk
@@ -62,6 +62,19 @@ class Closing:
         async with self._ctx.db.transaction() as uow:
             await self._ctx.event_of(uow, today, now)
         return results
+
+    async def check_close_question(self, *, asked_on: dt.date | None, ballots: int | None) -> None:
+        """An admin's confirmed /close may close only what its question showed: a question asked on
+        another day, or overtaken by ballots bought since (`ballots`, as the question counted them),
+        raises `CloseQuestionOutdated`."""
+        today = self._ctx.today()
+        if asked_on != today:
+            raise CloseQuestionOutdated(asked_on)
+        if ballots is not None:
+            async with self._ctx.db.snapshot() as uow:
+                due = await uow.events.open_events_until(today)
+            if ballots != sum(event.ballot_count for event in due):
+                raise CloseQuestionOutdated(asked_on)
 
     async def close_open_events(self) -> list[DrawResult]:
         """Freeze every open event up to today now (the admin's early close), and draw what is due."""

@@ -231,3 +231,12 @@ class PaymentOrphaned(LotteryError):
         self.amount = amount
         self.currency = currency
         self.newly_kept = newly_kept
+
+
+class CloseQuestionOutdated(LotteryError):
+    """An admin confirmed a /close question that no longer shows what would close: asked on another
+    day (`asked_on`, None when unreadable), or ballots were bought since it was asked."""
+
+    def __init__(self, asked_on: dt.date | None) -> None:
+        super().__init__(f"the /close question of {asked_on} is out of date")
+        self.asked_on = asked_on

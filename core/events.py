@@ -51,9 +51,8 @@ class EventCalendar:
         however old (a day whose close failed stays open until it is mended)."""
         today = self._ctx.today()
         async with self._ctx.db.snapshot() as uow:
-            ids = await uow.events.open_until(today)
-            events = [await uow.events.by_id(event_id) for event_id in ids]
-        return [event_info(event) for event in events if event is not None]
+            events = await uow.events.open_events_until(today)
+        return [event_info(event) for event in events]
 
     async def overview(self, *, past: int = 5, upcoming: int = 5) -> list[EventInfo]:
         """Upcoming events, today's and the last few, newest first: one read, which writes nothing

@@ -132,6 +132,13 @@ class Events:
         )
         return result.all()
 
+    async def open_events_until(self, day: dt.date) -> Sequence[Event]:
+        """Every open event up to `day`, oldest first: what an admin's /close would close."""
+        result = await self._session.scalars(
+            select(Event).where(Event.status == "open", Event.day <= day).order_by(Event.day)
+        )
+        return result.all()
+
     async def recent(self, *, limit: int, from_day: dt.date | None = None) -> Sequence[Event]:
         statement = select(Event).order_by(Event.day.desc()).limit(limit)
         if from_day is not None:

@@ -23,6 +23,7 @@ from bot.handlers.base import (
     user_id,
 )
 from bot.i18n import _
+from core.errors import CloseQuestionOutdated
 from core.results import EventInfo
 
 ADMIN_COMMANDS = ("close", "newevent", "editevent", "deleteevent", "cancelevent", "users", "stats", "outbox")
@@ -115,15 +116,16 @@ class AdminHandlers(HandlerGroup):
             return
         day_text, _, counted = choice.partition(":")
         asked_on = button_day(day_text)
-        if asked_on != self.lottery.context.today():
-            await query.answer(
-                replies.expired_button(asked_on) if asked_on else replies.stale_button(), show_alert=True
+        try:
+            await self.lottery.closing.check_close_question(
+                asked_on=asked_on, ballots=int(counted) if counted else None
             )
-            await drop_keyboard(query)
-            return
-        due = await self.lottery.events.due_to_close()
-        if counted and int(counted) != _ballots_in(due):
-            await query.answer(replies.close_overtaken(), show_alert=True)
+        except CloseQuestionOutdated:
+            if asked_on == self.lottery.context.today():
+                refusal = replies.close_overtaken()
+            else:
+                refusal = replies.expired_button(asked_on) if asked_on else replies.stale_button()
+            await query.answer(refusal, show_alert=True)
             await drop_keyboard(query)
             return
         await query.answer()
