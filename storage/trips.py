@@ -3,9 +3,10 @@ storage.joining run.
 
 Each is one async function written against `Query`, so the same statements serve both backends. On
 PostgreSQL it runs on one pooled connection in one transaction. On SQLite a read runs on a read-only
-sqlite3 connection on the event loop's own thread, and a write as one function on the writer thread
-(storage.sqlite); either way the async function is driven to its end without awaiting anything: it
-never suspends, since `SqliteQuery` answers at once.
+sqlite3 connection on the event loop's own thread, and a write as one function through
+storage.sqlite's `SqliteWriter` (on the loop's thread too, unless the file is locked). Either way the
+async function is driven to its end without awaiting anything: it never suspends, since `SqliteQuery`
+answers at once.
 
 On SQLite each aiosqlite call is a hop to the driver's thread and back (about 150 µs on this 2-core
 machine, four per statement through SQLAlchemy), while an indexed read of a page takes tens of µs
@@ -28,7 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.reads import Query
-from storage.sqlite import SqliteWriter
+from storage.sqlite import SqliteWriter, is_busy
 
 T = TypeVar("T")
 
@@ -141,9 +142,9 @@ class SqliteReader:
         try:
             return _read_in(self._connect(), work)
         except sqlite3.OperationalError as failure:
-            if getattr(failure, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
+            if not is_busy(failure):
                 raise
-        return await self._fallback.run(lambda db: _read_in(db, work))
+        return await self._fallback.run_on_thread(lambda db: _read_in(db, work))
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
