@@ -27,12 +27,12 @@ import signal
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, CommandHandler, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
 
 from bench._common import DEFAULT_ROUNDS, Outcome, print_table, spread, temp_database_url
 from tests.support.bot_api import BotApiEmulator, JSONDict
@@ -44,7 +44,7 @@ REPLY_TIMEOUT = 60.0
 READY = "ready"
 RATE_GOAL = 0.8
 LATENCY_GOAL = 1.5
-CONCURRENT = "LOTTERY_BENCH_CONCURRENT_UPDATES"  # set to N > 1: the lottery bot runs N updates at once
+CONCURRENT = "LOTTERY_BENCH_CONCURRENT_UPDATES"  # set to N >= 1: the lottery bot runs N updates at once
 WITHOUT = "LOTTERY_BENCH_WITHOUT"  # measurement only: a layer the lottery bot runs without (LAYERS)
 # What each per-update layer costs: the bot run without it, in turn with the others (`--without`).
 LAYERS = ("menus", "language", "guards", "limiter", "jobs")
@@ -55,7 +55,7 @@ PROFILE = "LOTTERY_BENCH_PROFILE"  # a path: each bot process writes its cProfil
 class Plan:
     players: int = 200
     rounds: int = DEFAULT_ROUNDS
-    concurrent: int = 0  # > 1: also run the lottery bot with a per-player ordered concurrent processor
+    concurrent: int = 0  # >= 1: also run the lottery bot with CONCURRENT_UPDATES=N (1: one at a time)
     without: tuple[str, ...] = ()  # also run the lottery bot without each of these layers
 
     @classmethod
@@ -155,13 +155,17 @@ async def one_run(kind: str, database_url: str, plan: Plan, *, concurrent: int =
 async def measure(database_url: str, plan: Plan) -> dict[str, list[Run]]:
     runs: dict[str, list[Run]] = {"lottery bot": [], "no-op bot": []}
     concurrent = f"lottery bot, {plan.concurrent} updates at once"
-    if plan.concurrent > 1:
+    noop_concurrent = f"no-op bot, {plan.concurrent} updates at once"
+    if plan.concurrent:
         runs[concurrent] = []
+        runs[noop_concurrent] = []
     for _ in range(plan.rounds):
         runs["lottery bot"].append(await one_run("lottery", database_url, plan))
         runs["no-op bot"].append(await one_run("noop", database_url, plan))
-        if plan.concurrent > 1:
-            runs[concurrent].append(await one_run("lottery", database_url, plan, concurrent=plan.concurrent))
+        if plan.concurrent:
+            at_once = plan.concurrent
+            runs[concurrent].append(await one_run("lottery", database_url, plan, concurrent=at_once))
+            runs[noop_concurrent].append(await one_run("noop", database_url, plan, concurrent=at_once))
         for layer in plan.without:
             runs.setdefault(f"lottery bot without {layer}", []).append(
                 await one_run("lottery", database_url, plan, without=layer)
@@ -178,14 +182,7 @@ def verdict(runs: dict[str, list[Run]]) -> list[Outcome]:
     missing = sum(r.missing for r in bot + base)
     ms = lambda v: f"{v * 1000:,.0f} ms"  # noqa: E731
     extra = [
-        Outcome(
-            figure=name,
-            measured=_rate_and_latency(rounds),
-            baseline=f"{_rate_and_latency(bot)} (one at a time)",
-            ratio=statistics.median(r.per_second for r in rounds) / rate if rate else None,
-            goal="-",
-            passed=None,
-        )
+        _beside(name, rounds, base if name.startswith("no-op") else bot)
         for name, rounds in runs.items()
         if name not in ("lottery bot", "no-op bot")
     ]
@@ -218,52 +215,22 @@ def verdict(runs: dict[str, list[Run]]) -> list[Outcome]:
     ]
 
 
+def _beside(name: str, rounds: list[Run], default: list[Run]) -> Outcome:
+    """A variant of a bot, against the same bot with default settings."""
+    default_rate = statistics.median(r.per_second for r in default)
+    return Outcome(
+        figure=name,
+        measured=_rate_and_latency(rounds),
+        baseline=f"{_rate_and_latency(default)} (default settings)",
+        ratio=statistics.median(r.per_second for r in rounds) / default_rate if default_rate else None,
+        goal="-",
+        passed=None,
+    )
+
+
 def _rate_and_latency(runs: list[Run]) -> str:
     latency = spread([r.median_latency for r in runs], lambda v: f"{v * 1000:,.0f} ms")
     return f"{spread([r.per_second for r in runs])} /s, {latency}"
-
-
-# --- a per-player ordered concurrent processor, to measure whether concurrency pays (it did not) --------
-
-
-class PerPlayerOrder(BaseUpdateProcessor):
-    """Concurrent across players, one at a time and in arrival order for each player (asyncio locks
-    are first come, first served). Measured in this bench only: the bot ships sequential."""
-
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
-        self._turns: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        player = _player_of(update)
-        if player is None:
-            await coroutine
-            return
-        turn = self._turns.setdefault(player, asyncio.Lock())
-        self._waiting[player] = self._waiting.get(player, 0) + 1
-        try:
-            async with turn:
-                await coroutine
-        finally:
-            self._waiting[player] -= 1
-            if not self._waiting[player]:  # nobody else queued: the player costs no memory
-                del self._waiting[player]
-                del self._turns[player]
-
-    async def initialize(self) -> None:
-        """Nothing to set up: locks are made when a player's first update arrives."""
-
-    async def shutdown(self) -> None:
-        """Nothing to release: the application waits for running updates itself."""
-
-
-def _player_of(update: object) -> int | None:
-    if not isinstance(update, Update):
-        return None
-    if update.effective_user is not None:
-        return update.effective_user.id
-    return update.effective_chat.id if update.effective_chat is not None else None
 
 
 # --- the bot processes --------------------------------------------------------------------------------
@@ -280,9 +247,11 @@ async def serve(kind: str, api_url: str, database_url: str) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     if kind == "noop":
-        application: Application[Any, Any, Any, Any, Any, Any] = (
-            ApplicationBuilder().token(TOKEN).base_url(api_url).build()
-        )
+        builder = ApplicationBuilder().token(TOKEN).base_url(api_url)
+        at_once = int(os.environ.get(CONCURRENT, "0"))
+        if at_once > 1:  # python-telegram-bot's own concurrent processing: the no-op bot keeps no order
+            builder = builder.concurrent_updates(at_once)
+        application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         application.add_handler(CommandHandler(["start", "join", "pay", "buy"], only_reply))
         await application.initialize()
         await application.start()
@@ -298,19 +267,17 @@ async def serve(kind: str, api_url: str, database_url: str) -> None:
     from bot.settings import load_settings
     from core.service import LotteryService
 
+    concurrent = int(os.environ.get(CONCURRENT, "0"))
     settings = load_settings(
         telegram_bot_token=TOKEN,
         telegram_api_base_url=api_url,
         database_url=database_url,
         smtp_host="",
     )
+    if concurrent:
+        settings = settings.model_copy(update={"concurrent_updates": concurrent})
     lottery = LotteryService.connect(database_url, rules=settings.lottery_rules())
     bot = LotteryBot(settings, lottery)
-    concurrent = int(os.environ.get(CONCURRENT, "0"))
-    if concurrent > 1:
-        # Measurement only (issue 9, item 4): the bot ships sequential; this asks whether a
-        # per-player ordered concurrent processor would pay. No public setter exists after build().
-        bot.application._update_processor = PerPlayerOrder(concurrent)
     without = os.environ.get(WITHOUT, "")
     if without:
         _remove_layer(bot, without)
@@ -342,7 +309,7 @@ def arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--players", type=int, default=None, help="players (default 200)")
     parser.add_argument("--quick", action="store_true", help="5 players, one round: a smoke run")
     parser.add_argument(
-        "--concurrent", type=int, default=0, help="also run the bot N updates at once (per player in order)"
+        "--concurrent", type=int, default=0, help="also run both bots N updates at once (1: one at a time)"
     )
     parser.add_argument(
         "--without", action="append", choices=LAYERS, default=[], help="also run the bot without this layer"

@@ -40,6 +40,7 @@ from bot.handlers.terms import TermsHandlers
 from bot.handlers.tickets import TicketHandlers
 from bot.i18n import shipped
 from bot.mailer import Mailer, SmtpMailer
+from bot.ordering import PerUserOrder
 from bot.pacing import ReplyFirstLimiter
 from bot.parsing import BadInput
 from bot.reconciling import ReconciliationJob
@@ -101,13 +102,17 @@ class LotteryBot:
         builder = ApplicationBuilder()
         if request is not None:  # tests drive handlers with no sockets
             builder = builder.request(request).get_updates_request(request)
-        application = (
+        application_builder = (
             builder.token(settings.telegram_bot_token.get_secret_value())
             .base_url(settings.telegram_api_base_url)
             .defaults(Defaults(tzinfo=settings.timezone))
             .rate_limiter(ReplyFirstLimiter(broadcast_per_second=settings.messages_per_second))
-            .build()
         )
+        if settings.concurrent_updates > 1:
+            application_builder = application_builder.concurrent_updates(
+                PerUserOrder(settings.concurrent_updates)
+            )
+        application = application_builder.build()
         languages = LanguageHandlers(shipped(), self.lottery, LanguageMemory())
         application.add_handlers(languages.handlers(), group=LANGUAGE_GROUP)
         menus = AdminMenus(settings.admin_ids, shipped(), payments_are_real=settings.payments_are_real)

@@ -927,6 +927,16 @@ class BotApiEmulator:
         self._call_cursors[key] = index + 1
         return params
 
+    async def wait_for_call_count(self, method: str, count: int, timeout: float = 10.0) -> None:
+        """Wait until ``method`` has been called ``count`` times in all (an answer may still be due)."""
+        key = method.lower()
+        reached = await self._signal.wait_until(
+            lambda: True if sum(1 for name, _ in self.calls if name.lower() == key) >= count else None,
+            timeout,
+        )
+        if reached is None:
+            raise AssertionError(f"{method} called fewer than {count} times within {timeout}s")
+
     async def wait_until_updates_consumed(self, timeout: float = 10.0) -> None:
         """Wait until the bot confirmed (polled past) every injected update."""
         done = await self._signal.wait_until(lambda: True if not self._pending else None, timeout)
