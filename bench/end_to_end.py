@@ -12,9 +12,11 @@ Goal (issue 9): at least 0.8x the baseline's updates/s, and a median latency at 
 
 Run from the project root: `python -m bench.end_to_end`, add `--database-url
 postgresql+asyncpg://postgres@127.0.0.1:5432/postgres` for PostgreSQL, `--quick` for a smoke run.
-To see what a per-update layer costs, `--without guards` (or menus, language, limiter, jobs; repeatable)
-also runs the bot without it, in turn with the others. `LOTTERY_BENCH_PROFILE=/tmp/p` makes each bot
-process write its cProfile (CPU time) to /tmp/p.lottery and /tmp/p.noop.
+`--reply-delay 0.05` makes the emulator take 50 ms to answer each sendMessage, as Telegram's round
+trip does; loopback alone answers in well under 1 ms. To see what a per-update layer costs,
+`--without guards` (or menus, language, limiter, jobs; repeatable) also runs the bot without it, in
+turn with the others. `LOTTERY_BENCH_PROFILE=/tmp/p` makes each bot process write its cProfile (CPU
+time) to /tmp/p.lottery and /tmp/p.noop.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class Plan:
     rounds: int = DEFAULT_ROUNDS
     concurrent: int = 0  # >= 1: also run the lottery bot with CONCURRENT_UPDATES=N (1: one at a time)
     without: tuple[str, ...] = ()  # also run the lottery bot without each of these layers
+    # Seconds the emulator takes to answer each sendMessage: Telegram's round trip, which loopback lacks.
+    reply_delay: float = 0.0
 
     @classmethod
     def quick(cls) -> Plan:
@@ -122,6 +126,8 @@ async def play(api: ReplyingEmulator, chat_id: int, latencies: list[float]) -> i
 async def one_run(kind: str, database_url: str, plan: Plan, *, concurrent: int = 0, without: str = "") -> Run:
     """Start a bot process of `kind` against a fresh emulator, let the players play, stop it."""
     async with ReplyingEmulator() as api:
+        if plan.reply_delay:
+            api.set_delay("sendMessage", plan.reply_delay)
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -154,8 +160,8 @@ async def one_run(kind: str, database_url: str, plan: Plan, *, concurrent: int =
 
 async def measure(database_url: str, plan: Plan) -> dict[str, list[Run]]:
     runs: dict[str, list[Run]] = {"lottery bot": [], "no-op bot": []}
-    concurrent = f"lottery bot, {plan.concurrent} updates at once"
-    noop_concurrent = f"no-op bot, {plan.concurrent} updates at once"
+    concurrent = f"lottery bot, CONCURRENT_UPDATES={plan.concurrent}"
+    noop_concurrent = f"no-op bot, concurrent_updates={plan.concurrent}"
     if plan.concurrent:
         runs[concurrent] = []
         runs[noop_concurrent] = []
@@ -314,6 +320,9 @@ def arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--without", action="append", choices=LAYERS, default=[], help="also run the bot without this layer"
     )
+    parser.add_argument(
+        "--reply-delay", type=float, default=0.0, help="seconds the emulator takes to answer each sendMessage"
+    )
     parser.add_argument("--serve", choices=("lottery", "noop"), help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -350,12 +359,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         rounds=args.rounds or plan.rounds,
         concurrent=args.concurrent,
         without=tuple(args.without),
+        reply_delay=args.reply_delay,
     )
     backend = "PostgreSQL" if args.database_url else "SQLite file"
     load = os.getloadavg()
     outcomes = asyncio.run(run(plan, args.database_url))
     print_table(
         f"End to end over HTTP on {backend}: {plan.players} players x {len(COMMANDS)} commands, "
+        f"sendMessage answered after {plan.reply_delay * 1000:.0f} ms, "
         f"{plan.rounds} rounds, median (min–max); load average before: {load[0]:.2f}",
         outcomes,
     )

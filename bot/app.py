@@ -13,7 +13,7 @@ import signal
 
 from telegram import Update
 from telegram.error import RetryAfter
-from telegram.ext import Application, ApplicationBuilder, Defaults, MessageHandler, filters
+from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
 from telegram.request import BaseRequest
 
 from bot import health
@@ -105,7 +105,6 @@ class LotteryBot:
         application_builder = (
             builder.token(settings.telegram_bot_token.get_secret_value())
             .base_url(settings.telegram_api_base_url)
-            .defaults(Defaults(tzinfo=settings.timezone))
             .rate_limiter(ReplyFirstLimiter(broadcast_per_second=settings.messages_per_second))
         )
         if settings.concurrent_updates > 1:

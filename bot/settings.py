@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     messages_per_second: float = Field(default=25.0, gt=0, le=100_000)
     close_tick_seconds: float = Field(default=30.0, gt=0)
     # Updates handled at once, each user's still one at a time in order (bot.ordering); 1: one at a time.
-    concurrent_updates: int = Field(default=8, ge=1, le=256)
+    concurrent_updates: int = Field(default=4, ge=1, le=256)
     heartbeat_file: Path | None = None
     draw_beacon: DrawBeaconKind = DrawBeaconKind.DRAND
     draw_beacon_urls: Annotated[tuple[str, ...], NoDecode] = DEFAULT_URLS

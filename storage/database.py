@@ -101,7 +101,8 @@ class Database:
         )
 
     async def read(self, work: Callable[[Query], Coroutine[Any, Any, T]]) -> T:
-        """A hot read (storage.reads) in one snapshot, on the cheapest path the backend allows."""
+        """A hot read (storage.reads) on the cheapest path the backend allows: one snapshot on SQLite,
+        statement by statement under READ COMMITTED on PostgreSQL (storage.trips)."""
         if self._sqlite_reader is not None:
             return await self._sqlite_reader.read(work)
         return await read_portably(self._read_engine, work)

@@ -106,7 +106,7 @@ class Guards:
 
     async def limit_rate(self, update: Update, context: Context) -> None:
         user = update.effective_user
-        if user is None or _is_payment(update):
+        if user is None or is_payment(update):
             return
         allowed, warn = self._throttle.allow(user.id)
         if allowed:
@@ -144,7 +144,7 @@ def addressed_command(text: str | None, bot_username: str) -> str | None:
     return name.lower()
 
 
-def _is_payment(update: Update) -> bool:
+def is_payment(update: Update) -> bool:
     """Telegram's payment updates are never slowed down: an unanswered pre-checkout fails the
     player's payment, a dropped `successful_payment` would lose money that was taken, and a dropped
     `refunded_payment` would leave credit on the books that Telegram gave back."""

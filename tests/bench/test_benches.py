@@ -121,3 +121,19 @@ async def test_throttle_bench_measures_memory_and_speed_against_the_old_dict() -
     outcomes = throttle.verdict(memory, rates, 200)
     assert len(outcomes) == 3
     assert memory["Throttle, spread"] < memory["dict (before), spread"]
+
+
+async def test_end_to_end_bench_runs_both_bots_at_another_concurrency_with_slow_replies() -> None:
+    plan = end_to_end.Plan(players=2, rounds=1, concurrent=1, reply_delay=0.05)
+    runs = await end_to_end.measure_in_temp_database(plan, os.environ.get("TEST_DATABASE_URL"))
+
+    assert set(runs) == {
+        "lottery bot",
+        "no-op bot",
+        "lottery bot, CONCURRENT_UPDATES=1",
+        "no-op bot, concurrent_updates=1",
+    }
+    for name, rounds in runs.items():
+        assert [(run.updates, run.missing) for run in rounds] == [(2 * len(end_to_end.COMMANDS), 0)], name
+        # Every reply waited for the emulator's 50 ms.
+        assert min(min(run.latencies) for run in rounds) >= 0.05, name

@@ -48,8 +48,8 @@ async def test_a_reply_waiting_out_a_429_holds_up_no_other_player(harness: BotHa
 
 
 async def test_one_players_commands_keep_their_order_while_a_reply_waits(harness: BotHarness) -> None:
-    """/buy before /pay is refused for want of credit, even when /pay arrives while /buy's reply is
-    still waiting out a 429: run out of order, the purchase would have gone through."""
+    """A player's replies come in the order of their commands: /pay, sent while /buy's reply waits out a
+    429, is answered after it. Run unordered, /pay's reply went out first."""
     api = harness.api
     await _registered(harness, SLOW)
     await _send_meeting_429(api, SLOW, "/buy 1")

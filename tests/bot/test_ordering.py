@@ -6,9 +6,9 @@ import asyncio
 import datetime as dt
 
 import pytest
-from telegram import Chat, Message, Update, User
+from telegram import Chat, Message, SuccessfulPayment, Update, User
 
-from bot.ordering import PerUserOrder
+from bot.ordering import QUEUED_PER_USER, PerUserOrder
 
 WHEN = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -150,3 +150,48 @@ async def test_a_failing_update_gives_the_next_one_its_turn() -> None:
 def test_at_least_one_update_must_run() -> None:
     with pytest.raises(ValueError, match="at least one"):
         PerUserOrder(0)
+
+
+def _payment(update_id: int, user_id: int) -> Update:
+    """A successful_payment service message: money Telegram already took."""
+    user = User(user_id, f"U{user_id}", is_bot=False)
+    chat = Chat(user_id, Chat.PRIVATE)
+    paid = SuccessfulPayment("XTR", 10, "order", f"tg-{update_id}", f"provider-{update_id}")
+    return Update(update_id, message=Message(update_id, WHEN, chat, from_user=user, successful_payment=paid))
+
+
+async def test_a_flood_behind_a_slow_update_is_cut_but_never_a_payment() -> None:
+    processor = PerUserOrder(2)
+    journal = Journal()
+    slow = asyncio.create_task(processor.process_update(_update(1, 1), journal.work("a1", hold=True)))
+    await journal.started("a1")
+    flood = [
+        asyncio.create_task(processor.process_update(_update(n, 1), journal.work(f"a{n}")))
+        for n in range(2, 2 + QUEUED_PER_USER + 8)
+    ]
+    paid = asyncio.create_task(processor.process_update(_payment(999, 1), journal.work("paid")))
+    other = asyncio.create_task(processor.process_update(_update(500, 2), journal.work("b500")))
+    await asyncio.wait_for(other, timeout=1)
+    assert processor.dropped == 9  # 32 waiting at most, counting the running one; the payment is kept
+    journal.release("a1")
+    await asyncio.gather(slow, *flood, paid)
+    kept = journal.finished()
+    assert kept[0] == "b500"
+    assert kept[1:] == [f"a{n}" for n in range(1, QUEUED_PER_USER + 1)] + ["paid"]
+    assert processor.users_in_hand() == 0
+
+
+async def test_cancelled_updates_leave_nothing_behind_and_the_next_one_runs() -> None:
+    processor = PerUserOrder(1)
+    journal = Journal()
+    running = asyncio.create_task(processor.process_update(_update(1, 1), journal.work("a1", hold=True)))
+    await journal.started("a1")
+    waiting = asyncio.create_task(processor.process_update(_update(2, 1), journal.work("a2")))
+    other = asyncio.create_task(processor.process_update(_update(3, 2), journal.work("b3")))
+    await asyncio.sleep(0.05)
+    for task in (waiting, other, running):
+        task.cancel()
+    await asyncio.gather(running, waiting, other, return_exceptions=True)
+    assert processor.users_in_hand() == 0
+    await asyncio.wait_for(processor.process_update(_update(4, 1), journal.work("a4")), timeout=1)
+    assert journal.finished() == ["a4"]

@@ -12,7 +12,7 @@ import pytest
 
 from core.clock import FixedClock
 from core.service import LotteryService
-from storage.sqlite import SqliteWriter
+from storage.sqlite import SqliteWriter, is_busy
 from tests.conftest import START
 from tests.core.players import player
 
@@ -126,3 +126,34 @@ async def test_the_service_writes_through_a_lock_held_elsewhere(database_url: st
     finally:
         await service.close()
     assert profile.balance == receipt.balance > 0
+
+
+def _failure_with_code(code: int | None) -> sqlite3.OperationalError:
+    failure = sqlite3.OperationalError("database is locked")
+    if code is not None:
+        failure.sqlite_errorcode = code
+    return failure
+
+
+@pytest.mark.parametrize(
+    ("code", "busy"),
+    [
+        (sqlite3.SQLITE_BUSY, True),
+        (261, True),  # SQLITE_BUSY_RECOVERY: another connection recovers a crashed writer's WAL
+        (517, True),  # SQLITE_BUSY_SNAPSHOT
+        (2067, False),  # SQLITE_CONSTRAINT_UNIQUE: a refusal, never retried
+        (None, False),
+    ],
+)
+def test_busy_is_told_by_the_primary_code_of_sqlites_extended_one(code: int | None, busy: bool) -> None:
+    assert is_busy(_failure_with_code(code)) is busy
+
+
+async def test_a_closed_writer_refuses_work_instead_of_reopening(tmp_path: Path) -> None:
+    writer = SqliteWriter(_scratch_file(tmp_path))
+    await writer.run(_insert("before"))
+    await writer.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await writer.run(_insert("after"))
+    with pytest.raises(RuntimeError, match="closed"):
+        await writer.run_on_thread(_insert("after"))
