@@ -3,7 +3,7 @@
 The statements are not listed by hand: every SQL statement SQLite runs while the real bot answers
 `/me`, `/history`, `/join`, `/events` and `/stats`, and while `notifications.claim_due` claims a batch,
 is captured from the sqlite3 connections themselves (a trace callback on every connection opened,
-aiosqlite's and the writer thread's alike), so the list follows the code when the code changes. Each
+aiosqlite's and the one-trip writer's alike), so the list follows the code when the code changes. Each
 distinct statement is then shown with its `EXPLAIN QUERY PLAN`, and a plan step that reads a whole
 table (`SCAN table` with no index) is flagged: that is where an index is owed.
 

@@ -120,8 +120,8 @@ class Database:
 
 
 def _sqlite_writer(engine: AsyncEngine) -> SqliteWriter | None:
-    """A writer thread for a SQLite file; None for other backends and for in-memory databases,
-    which a second connection would not share."""
+    """The one-trip writer for a SQLite file (storage.sqlite); None for other backends and for
+    in-memory databases, which a second connection would not share."""
     path = _sqlite_file(engine)
     return SqliteWriter(path) if path else None
 

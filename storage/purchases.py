@@ -5,8 +5,9 @@ next numbers (only in an open event the player joined), debit the balance (only 
 cost), insert the ballots in bulk, count them on the player's registration, and write the ledger
 entry. Any guard failing rolls it all back.
 
-On SQLite the transaction runs as one function on the writer thread (storage.sqlite): through
-SQLAlchemy's async adapter the same purchase took 19 trips to aiosqlite's thread and ran at ~270/s.
+On SQLite the transaction runs as one function through storage.sqlite's `SqliteWriter` (on the event
+loop's own connection, or on the writer thread when the file is locked): through SQLAlchemy's async
+adapter the same purchase took 19 trips to aiosqlite's thread and ran at ~270/s.
 On PostgreSQL the same statements run on one connection in one transaction (storage.trips).
 """
 
@@ -143,7 +144,7 @@ async def _purchase(
 def _buy_in_sqlite(
     db: sqlite3.Connection, day: str, telegram_id: int, quantity: int, created_at: str
 ) -> PurchaseOutcome:
-    """The same statements on the writer thread's sqlite3 connection, in one BEGIN IMMEDIATE."""
+    """The same statements on one of `SqliteWriter`'s sqlite3 connections, in one BEGIN IMMEDIATE."""
     db.execute("BEGIN IMMEDIATE")
     try:
         outcome = _purchase_statements(db, day, telegram_id, quantity, created_at)

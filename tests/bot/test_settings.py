@@ -29,6 +29,7 @@ def test_settings_are_parsed_and_validated(monkeypatch: pytest.MonkeyPatch) -> N
     assert not settings.email_enabled
     rules = settings.lottery_rules()
     assert rules.ballot_price == 1
+    assert settings.concurrent_updates == 4  # the README's "four at once"
 
 
 @pytest.mark.parametrize(
@@ -40,6 +41,7 @@ def test_settings_are_parsed_and_validated(monkeypatch: pytest.MonkeyPatch) -> N
         ({"log_level": "LOUD"}, "LOG_LEVEL is invalid"),
         ({"payment_provider": "paypal"}, "PAYMENT_PROVIDER is invalid"),
         ({"prize_text": "x" * 301}, "PRIZE_TEXT is invalid"),
+        ({"concurrent_updates": 0}, "CONCURRENT_UPDATES is invalid"),
     ],
 )
 def test_bad_settings_name_the_variable(overrides: dict[str, object], message: str) -> None:
