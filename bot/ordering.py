@@ -7,9 +7,10 @@ processing would, so each user's updates take turns in arrival order while other
 them. The figures behind the default of four are in the README (Performance).
 
 A user's update that waits for their turn holds no running slot: a slow reply (a 429 wait, an
-invoice) takes one slot, and the messages its player sends meanwhile wait without taking more. Past `QUEUED_PER_USER` waiting
-updates, more from the same user are dropped, as the flood guard would drop them when their turn came,
-except payments, which are never dropped (bot.handlers.guards.is_payment).
+invoice) takes one slot, and the messages its player sends meanwhile wait without taking more. Past
+`QUEUED_PER_USER` updates running or waiting, more from the same user are dropped, as the flood guard
+would drop them when their turn came, except payments, which are never dropped
+(bot.handlers.guards.is_payment).
 """
 
 from __future__ import annotations
