@@ -76,8 +76,11 @@ async def test_scale_bench_loads_a_history_and_compares_every_command_with_an_em
 
     figures = [outcome.figure for outcome in outcomes]
     assert figures[0] == "bulk load"
-    assert figures[1:] == [*commands.COMMANDS, *(f"{c} heavy" for c in scale.HEAVY_COMMANDS)]
+    heavy = [f"{c} heavy" for c in scale.HEAVY_COMMANDS]
+    assert figures[1:] == [*commands.COMMANDS, *heavy, *(f"{h}, info" for h in heavy)]
     assert all(outcome.ratio is not None and outcome.ratio > 0 for outcome in outcomes[1:])
+    # The heavy player's goal is held against the same player with one page of history.
+    assert all("one page of history" in o.baseline for o in outcomes if o.figure in heavy)
 
 
 async def test_end_to_end_bench_runs_the_bot_and_the_no_op_bot_over_http() -> None:
