@@ -91,7 +91,13 @@ class LotteryBot:
             )
         # A batch is about one second of sending: what a crash could send twice at most.
         batch_size = max(1, min(500, round(settings.messages_per_second)))
-        self.delivery = Delivery(lottery, self.application.bot, self.mailer, batch_size=batch_size)
+        self.delivery = Delivery(
+            lottery,
+            self.application.bot,
+            self.mailer,
+            batch_size=batch_size,
+            paid_broadcast=settings.paid_broadcast,
+        )
         self.scheduler = DrawScheduler(
             lottery, on_draws=lambda _: self.delivery.wake(), tick_seconds=settings.close_tick_seconds
         )

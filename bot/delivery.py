@@ -62,8 +62,11 @@ class Delivery:
         *,
         batch_size: int = 50,
         idle_seconds: float = 2.0,
+        paid_broadcast: bool = False,
     ) -> None:
         self._lottery = lottery
+        # Telegram's paid broadcast (PAID_BROADCAST): lifts its free limit of about 30 messages a second.
+        self._paid_broadcast = paid_broadcast
         self._bot = bot
         self._mailer = mailer
         self._batch_size = batch_size
@@ -215,6 +218,7 @@ class Delivery:
                         chat_id=int(notice.recipient),
                         text=replies.notice_text(notice),
                         rate_limit_args=PROACTIVE,
+                        allow_paid_broadcast=True if self._paid_broadcast else None,  # None: not sent
                     )
                 else:
                     await self._send_email(notice)

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     log_level: str = "INFO"
     messages_per_second: float = Field(default=25.0, gt=0, le=100_000)
+    # Telegram's paid broadcasts: proactive sends (results, winner notices) carry allow_paid_broadcast,
+    # so MESSAGES_PER_SECOND may go above the free ~30 (up to 1,000), paid in the bot's Stars.
+    paid_broadcast: bool = False
     close_tick_seconds: float = Field(default=30.0, gt=0)
     # Updates handled at once, each user's still one at a time in order (bot.ordering); 1: one at a time.
     concurrent_updates: int = Field(default=4, ge=1, le=256)
