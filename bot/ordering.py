@@ -16,9 +16,11 @@ would drop them when their turn came, except payments, which are never dropped
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from telegram import Update
@@ -57,15 +59,7 @@ class PerUserOrder(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = user_of(update)
         if user is None:  # nobody's order to keep: a channel post, a poll's state
-            try:
-                await self._running.acquire()
-            except asyncio.CancelledError:
-                _discard(coroutine)
-                raise
-            try:
-                await coroutine
-            finally:
-                self._running.release()
+            await self._run(coroutine, contextlib.nullcontext())
             return
         if self._queued.get(user, 0) >= QUEUED_PER_USER and not (
             isinstance(update, Update) and is_payment(update)
@@ -74,6 +68,17 @@ class PerUserOrder(BaseUpdateProcessor):
             return
         turn = self._turns.setdefault(user, asyncio.Lock())
         self._queued[user] = self._queued.get(user, 0) + 1
+        try:
+            await self._run(coroutine, turn)
+        finally:
+            self._queued[user] -= 1
+            if not self._queued[user]:  # nobody else queued: a user costs no memory between updates
+                del self._queued[user]
+                del self._turns[user]
+                self._flooding.discard(user)
+
+    async def _run(self, coroutine: Awaitable[Any], turn: AbstractAsyncContextManager[Any]) -> None:
+        """Wait for the turn and a running slot, then run the update."""
         started = False
         try:
             async with turn, self._running:
@@ -82,11 +87,6 @@ class PerUserOrder(BaseUpdateProcessor):
         finally:
             if not started:  # cancelled while waiting (the bot stopping): the update never began
                 _discard(coroutine)
-            self._queued[user] -= 1
-            if not self._queued[user]:  # nobody else queued: a user costs no memory between updates
-                del self._queued[user]
-                del self._turns[user]
-                self._flooding.discard(user)
 
     def _drop(self, user: int, coroutine: Awaitable[Any]) -> None:
         """Drop one update of a user with a full queue; say so in the log once per flood."""
