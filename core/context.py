@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 from core.clock import Clock
 from core.errors import NotRegistered
@@ -53,7 +54,28 @@ async def player_of(uow: UnitOfWork, telegram_id: int) -> Player:
     return player
 
 
-def event_info(event: Event, *, participants: int = 0) -> EventInfo:
+class _EventFields(Protocol):
+    """What an event says of itself, whether a mapped `Event` or a `storage.reads` row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def day(self) -> dt.date: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def price(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def ballot_count(self) -> int: ...
+    @property
+    def winning_number(self) -> int | None: ...
+
+
+def event_info(event: _EventFields, *, participants: int = 0) -> EventInfo:
     return EventInfo(
         id=event.id,
         day=event.day,
@@ -69,17 +91,7 @@ def event_info(event: Event, *, participants: int = 0) -> EventInfo:
 
 def event_row_info(event: EventRow) -> EventInfo:
     """An event as storage.reads found it, in core's terms."""
-    return EventInfo(
-        id=event.id,
-        day=event.day,
-        title=event.title,
-        price=event.price,
-        currency=event.currency,
-        status=EventStatus(event.status),
-        ballot_count=event.ballot_count,
-        winning_number=event.winning_number,
-        participants=event.participants,
-    )
+    return event_info(event, participants=event.participants)
 
 
 def profile_of(telegram_id: int, found: TodaysBallots, currency: str) -> Profile:
