@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -109,24 +109,31 @@ class EventCalendar:
 
     async def edit(self, day: dt.date, *, title: str | None = None, price: int | None = None) -> EventInfo:
         """Change an event's terms while no ballot has been sold at the old ones."""
-        async with self._ctx.db.transaction() as uow:
-            event = await self._event_on(uow, day)
-            new_title = event.title if title is None else validate_title(title)
-            new_price = event.price if price is None else validate_price(price)
-            if not await uow.events.edit_terms(event.id, title=new_title, price=new_price):
-                raise EventNotEditable(day, _frozen_reason(event))
-            await uow.session.refresh(event)
-        return self._info(event)
+        return await self._edit_unsold(
+            day,
+            lambda event: {
+                "title": event.title if title is None else validate_title(title),
+                "price": event.price if price is None else validate_price(price),
+            },
+        )
 
     async def edit_prize(
         self, day: dt.date, *, prize: str | None = None, rules: str | None = None
     ) -> EventInfo:
         """Give an event its own prize or rules line, while no ballot has been sold at the old ones."""
+        return await self._edit_unsold(
+            day,
+            lambda event: {
+                "prize": event.prize if prize is None else validate_prize_text(prize),
+                "prize_rules": event.prize_rules if rules is None else validate_prize_text(rules),
+            },
+        )
+
+    async def _edit_unsold(self, day: dt.date, terms: Callable[[Event], dict[str, object]]) -> EventInfo:
+        """The day's event with `terms(event)` written, refused once a ballot is sold or it is closed."""
         async with self._ctx.db.transaction() as uow:
             event = await self._event_on(uow, day)
-            new_prize = event.prize if prize is None else validate_prize_text(prize)
-            new_rules = event.prize_rules if rules is None else validate_prize_text(rules)
-            if not await uow.events.edit_prize(event.id, prize=new_prize, rules=new_rules):
+            if not await uow.events.edit_unsold(event.id, **terms(event)):
                 raise EventNotEditable(day, _frozen_reason(event))
             await uow.session.refresh(event)
         return self._info(event)

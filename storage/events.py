@@ -83,23 +83,13 @@ class Events:
         )
         return result.first() is not None
 
-    async def edit_terms(self, event_id: int, *, title: str, price: int) -> bool:
-        """Change title and price only while no ballot was sold at the old terms."""
+    async def edit_unsold(self, event_id: int, **terms: object) -> bool:
+        """Change an event's terms (title, price, prize, prize_rules) only while it is open and no
+        ballot was sold at the old ones: nobody bought a ballot on terms that change under them."""
         result = await self._session.execute(
             update(Event)
             .where(Event.id == event_id, Event.status == "open", Event.ballot_count == 0)
-            .values(title=title, price=price)
-            .returning(Event.id)
-        )
-        return result.first() is not None
-
-    async def edit_prize(self, event_id: int, *, prize: str | None, rules: str | None) -> bool:
-        """Set the prize and rules line, like the other terms only while no ballot was sold: nobody
-        bought a ballot for a prize that changes under them."""
-        result = await self._session.execute(
-            update(Event)
-            .where(Event.id == event_id, Event.status == "open", Event.ballot_count == 0)
-            .values(prize=prize, prize_rules=rules)
+            .values(**terms)
             .returning(Event.id)
         )
         return result.first() is not None
