@@ -206,7 +206,7 @@ class Terms:
     now: dt.datetime
 
 
-def welcome(profile: Profile, *, new: bool, terms: Terms, prize: Prize) -> str:
+def welcome(profile: Profile, *, new: bool, terms: Terms) -> str:
     """Three lines, the last naming today's prize; the buttons under them lead on, /help has the rest."""
     if profile.first_name:
         greeting = (_("Welcome, {name}! You are registered.") if new else _("Welcome back, {name}!")).format(
@@ -217,7 +217,7 @@ def welcome(profile: Profile, *, new: bool, terms: Terms, prize: Prize) -> str:
     offer = _(
         "One lottery a day: a ballot costs {price}, and one ballot wins at midnight ({timezone})."
     ).format(price=money(terms.price, terms.currency), timezone=terms.timezone.key)
-    today = _("Today's prize: {prize}.").format(prize=prize_name(prize).rstrip("."))
+    today = _("Today's prize: {prize}.").format(prize=prize_name(profile.today_prize).rstrip("."))
     return f"{greeting}\n{offer} " + _("Tap a button below, or send /help for every command.") + f"\n{today}"
 
 
@@ -523,8 +523,8 @@ def paid(receipt: PaymentReceipt) -> str:
     return head + "\n" + _("Your credit: {credit}. Buy ballots with /buy N.").format(credit=credit)
 
 
-def bought(receipt: PurchaseReceipt, prize: Prize | None = None) -> str:
-    """The purchase, the money left, and (for a receipt in the chat) what the ballots can win."""
+def bought(receipt: PurchaseReceipt) -> str:
+    """The purchase, what the ballots can win, and the money left."""
     count = len(receipt.numbers)
     head = ngettext(
         "You bought {count} ballot for {day}: {numbers}.",
@@ -534,9 +534,7 @@ def bought(receipt: PurchaseReceipt, prize: Prize | None = None) -> str:
     tail = _("Spent {spent}; credit left: {credit}. Good luck!").format(
         spent=money(receipt.spent, receipt.currency), credit=money(receipt.balance, receipt.currency)
     )
-    if prize is None:
-        return f"{head}\n{tail}"
-    return f"{head}\n{prize_line(prize)}\n{tail}"
+    return f"{head}\n{prize_line(receipt.prize)}\n{tail}"
 
 
 def buy_button(n: int) -> str:

@@ -94,17 +94,19 @@ def event_row_info(event: EventRow) -> EventInfo:
     return event_info(event, participants=event.participants)
 
 
-def profile_of(telegram_id: int, found: TodaysBallots, currency: str) -> Profile:
+def profile_of(telegram_id: int, found: TodaysBallots, rules: LotteryRules) -> Profile:
     player = found.player
+    event = found.event
     return Profile(
         telegram_id=telegram_id,
         username=player.username,
         first_name=player.first_name,
         email=player.email,
         balance=player.balance,
-        currency=currency,
+        currency=rules.currency,
         today_ballots=tuple(number for number, _ in found.first),
         today_ballot_count=found.held,
+        today_prize=rules.prize() if event is None else rules.prize(event.prize, event.prize_rules),
     )
 
 

@@ -5,27 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
 from core.context import Context, event_info, event_row_info
 from core.errors import EventAlreadyExists, EventNotEditable, InvalidEventDate, NoEventOnDate
-from core.results import CancelResult, EventInfo, EventStatus, LedgerKind, Prize, Stats
+from core.results import CancelResult, EventInfo, EventStatus, LedgerKind, Stats
 from core.rules import validate_price, validate_prize_text, validate_title
 from storage import UnitOfWork, joining, reads
-from storage import events as storage_events
 from storage.models import Event
-
-Prizes = dict[dt.date, tuple[str | None, str | None]]
-T = TypeVar("T", reads.EventRow | None, list[reads.EventRow])
-
-
-async def _with_prizes(query: reads.Query, listing: Coroutine[Any, Any, T]) -> tuple[T, Prizes]:
-    """A read of events and, in the same snapshot, the prizes admins set for their days."""
-    found = await listing
-    days = [event.day for event in ([] if found is None else found if isinstance(found, list) else [found])]
-    if not days:
-        return found, {}
-    return found, await storage_events.prizes_between(query, min(days), max(days))
 
 
 class EventCalendar:
@@ -36,15 +23,10 @@ class EventCalendar:
         """Today's event, read without writing; made (one writing trip) only the first time it is needed."""
         now = self._ctx.clock.now()
         day = self._ctx.today(now)
-        event, prizes = await self._ctx.db.read(lambda query: _with_prizes(query, reads.event_on(query, day)))
+        event = await self._ctx.db.read(lambda query: reads.event_on(query, day))
         if event is None:
             event = await self._made(day, now)
-        return self._row_info(event, prizes)
-
-    async def prize_on(self, day: dt.date) -> Prize:
-        """The prize of a day's lottery, for a receipt: one read by the unique day index."""
-        prizes = await self._ctx.db.read(lambda query: storage_events.prizes_between(query, day, day))
-        return self._ctx.rules.prize(*prizes.get(day, (None, None)))
+        return self._row_info(event)
 
     async def due_to_close(self) -> list[EventInfo]:
         """Every open event up to today, oldest first: exactly what an admin's /close would close,
@@ -60,19 +42,17 @@ class EventCalendar:
         now = self._ctx.clock.now()
         day = self._ctx.today(now)
 
-        def around(query: reads.Query) -> Coroutine[Any, Any, tuple[list[reads.EventRow], Prizes]]:
-            return _with_prizes(query, reads.events_around(query, day, past=past, upcoming=upcoming))
+        def around(query: reads.Query) -> Coroutine[Any, Any, list[reads.EventRow]]:
+            return reads.events_around(query, day, past=past, upcoming=upcoming)
 
-        listing, prizes = await self._ctx.db.read(around)
+        listing = await self._ctx.db.read(around)
         if all(event.day != day for event in listing):
             await self._made(day, now)
-            listing, prizes = await self._ctx.db.read(around)
-        return [self._row_info(event, prizes) for event in listing]
+            listing = await self._ctx.db.read(around)
+        return [self._row_info(event) for event in listing]
 
-    def _row_info(self, event: reads.EventRow, prizes: Prizes) -> EventInfo:
-        return replace(
-            event_row_info(event), prize=self._ctx.rules.prize(*prizes.get(event.day, (None, None)))
-        )
+    def _row_info(self, event: reads.EventRow) -> EventInfo:
+        return replace(event_row_info(event), prize=self._ctx.rules.prize(event.prize, event.prize_rules))
 
     def _info(self, event: Event, *, participants: int = 0) -> EventInfo:
         prize = self._ctx.rules.prize(event.prize, event.prize_rules)

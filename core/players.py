@@ -38,7 +38,7 @@ class PlayerAccounts:
                 language=language,
             )
         )
-        return profile_of(telegram_id, found, self._ctx.rules.currency), created
+        return profile_of(telegram_id, found, self._ctx.rules), created
 
     async def languages(self, telegram_id: int) -> tuple[str | None, str | None] | None:
         """(chosen with /language, last reported by Telegram), or None for someone not registered.
@@ -83,7 +83,7 @@ class PlayerAccounts:
         if found is None:
             raise NotRegistered(telegram_id)
         profile = replace(
-            profile_of(telegram_id, found, self._ctx.rules.currency),
+            profile_of(telegram_id, found, self._ctx.rules),
             public_name=PublicName(choice or PublicName.FIRST_NAME),
         )
         if found.event is not None and found.event.status == EventStatus.CANCELLED:

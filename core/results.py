@@ -30,6 +30,18 @@ class PublicName(StrEnum):
 
 
 @dataclass(frozen=True)
+class Prize:
+    """What the winner of an event wins, its short rules line and how to claim it.
+
+    An empty field means no one set it: the front end says its translated default instead.
+    """
+
+    text: str = ""
+    rules: str = ""
+    claim: str = ""
+
+
+@dataclass(frozen=True)
 class Profile:
     telegram_id: int
     username: str | None
@@ -43,18 +55,8 @@ class Profile:
     public_name: PublicName = PublicName.FIRST_NAME
     # Today's lottery was cancelled: the ballots the player held in it (refunded), none listed above.
     today_refunded: int = 0
-
-
-@dataclass(frozen=True)
-class Prize:
-    """What the winner of an event wins, its short rules line and how to claim it.
-
-    An empty field means no one set it: the front end says its translated default instead.
-    """
-
-    text: str = ""
-    rules: str = ""
-    claim: str = ""
+    # What today's lottery can win, read with the profile: /start names it.
+    today_prize: Prize = Prize()
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ class PurchaseReceipt:
     currency: str
     # How many more ballots the balance buys now, within one purchase's limit.
     affordable: int = 0
+    # What the ballots can win, read by the purchase itself: the receipt names it.
+    prize: Prize = Prize()
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ class Tickets:
             balance=outcome.balance,
             currency=outcome.currency,
             affordable=rules.affordable(outcome.balance, outcome.price),
+            prize=rules.prize(outcome.prize, outcome.prize_rules),
         )
 
     async def _join_or_refuse(self, telegram_id: int, day: dt.date, now: dt.datetime, quantity: int) -> None:

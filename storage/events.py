@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import insert_ignoring_conflicts
 from storage.models import Event, Registration
-from storage.reads import Query, as_date
 
 
 class Events:
@@ -153,22 +152,6 @@ class Events:
         if status is not None:
             statement = statement.where(Event.status == status)
         return (await self._session.execute(statement)).scalar_one()
-
-
-_PRIZES = (
-    "SELECT day, prize, prize_rules FROM events WHERE day >= :first AND day <= :last "
-    "AND (prize IS NOT NULL OR prize_rules IS NOT NULL)"
-)
-
-
-async def prizes_between(
-    query: Query, first: dt.date, last: dt.date
-) -> dict[dt.date, tuple[str | None, str | None]]:
-    """The prizes admins set for the events of these days (by the unique day index); a day without
-    one is missing, and gets the configured prize. A read for storage.reads' `Query`, so it shares
-    the snapshot and the trip of the read it goes with."""
-    rows = await query.rows(_PRIZES, {"first": first, "last": last})
-    return {as_date(row[0]): (row[1], row[2]) for row in rows}
 
 
 class Registrations:

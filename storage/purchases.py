@@ -35,6 +35,9 @@ class Purchase:
     price: int
     currency: str
     balance: int
+    # The event's own prize and rules line (None: the configured ones), for the receipt.
+    prize: str | None
+    prize_rules: str | None
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ WHERE day = :day AND status = 'open' AND EXISTS (
     SELECT 1 FROM registrations JOIN players ON players.id = registrations.player_id
     WHERE registrations.event_id = events.id AND players.telegram_id = :telegram_id
 )
-RETURNING id, ballot_count, price, currency
+RETURNING id, ballot_count, price, currency, prize, prize_rules
 """
 _DEBIT = """
 UPDATE players SET balance = balance - :cost
@@ -119,7 +122,7 @@ async def _purchase(
     reserved = await query.row(_RESERVE, {"day": day, "telegram_id": telegram_id, "quantity": quantity})
     if reserved is None:
         raise _Refused(NotReserved())
-    event_id, last, price, currency = reserved
+    event_id, last, price, currency, prize, prize_rules = reserved
     cost = quantity * price
     debited = await query.row(_DEBIT, {"cost": cost, "telegram_id": telegram_id})
     if debited is None:
@@ -138,7 +141,7 @@ async def _purchase(
             "created_at": now,
         },
     )
-    return Purchase(event_id, player_id, first, last, price, currency, balance)
+    return Purchase(event_id, player_id, first, last, price, currency, balance, prize, prize_rules)
 
 
 def _buy_in_sqlite(
@@ -164,7 +167,7 @@ def _purchase_statements(
     reserved = db.execute(_RESERVE, {"day": day, "telegram_id": telegram_id, "quantity": quantity}).fetchone()
     if reserved is None:
         return NotReserved()
-    event_id, last, price, currency = reserved
+    event_id, last, price, currency, prize, prize_rules = reserved
     cost = quantity * price
     debited = db.execute(_DEBIT, {"cost": cost, "telegram_id": telegram_id}).fetchone()
     if debited is None:
@@ -183,7 +186,7 @@ def _purchase_statements(
             "created_at": created_at,
         },
     )
-    return Purchase(event_id, player_id, first, last, price, currency, balance)
+    return Purchase(event_id, player_id, first, last, price, currency, balance, prize, prize_rules)
 
 
 def _ballot_rows(

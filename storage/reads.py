@@ -51,6 +51,9 @@ class EventRow:
     ballot_count: int
     winning_number: int | None
     participants: int
+    # What admins set for this event alone; None means the configured default (core.rules).
+    prize: str | None
+    prize_rules: str | None
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,10 @@ class Totals:
 
 
 _PLAYER = "SELECT id, username, first_name, email, balance FROM players WHERE telegram_id = :telegram_id"
-_EVENT_COLUMNS = "id, day, title, price, currency, status, ballot_count, winning_number, participant_count"
+_EVENT_COLUMNS = (
+    "id, day, title, price, currency, status, ballot_count, winning_number, participant_count, "
+    "prize, prize_rules"
+)
 _EVENT_ON = f"SELECT {_EVENT_COLUMNS} FROM events WHERE day = :day"
 _HELD = "SELECT ballots FROM registrations WHERE player_id = :player_id AND event_id = :event_id"
 _FIRST_NUMBERS = """
@@ -367,7 +373,7 @@ async def _ballot_day(query: Query, player_id: int, row: Sequence[Any], *, numbe
 
 
 def _event(row: Sequence[Any]) -> EventRow:
-    event_id, day, title, price, currency, status, ballot_count, winning_number, participants = row
+    event_id, day, title, price, currency, status, ballot_count, winning_number, participants = row[:9]
     return EventRow(
         int(event_id),
         as_date(day),
@@ -378,6 +384,8 @@ def _event(row: Sequence[Any]) -> EventRow:
         int(ballot_count),
         winning_number,
         int(participants),
+        prize=row[9],
+        prize_rules=row[10],
     )
 
 

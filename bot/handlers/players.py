@@ -70,8 +70,7 @@ class PlayerHandlers(HandlerGroup):
                 ]
             ]
         )
-        prize = await self.lottery.events.prize_on(self.lottery.context.today())
-        await reply(update, replies.welcome(profile, new=new, terms=self.terms(), prize=prize), keyboard)
+        await reply(update, replies.welcome(profile, new=new, terms=self.terms()), keyboard)
         if arguments(context) == [START_BUY]:
             await reply(update, replies.buy_picker(), buy_picker(self.lottery.context.today()))
 

@@ -116,8 +116,7 @@ class TicketHandlers(HandlerGroup):
 
     async def _buy(self, update: Update, quantity: int) -> None:
         receipt = await self.lottery.tickets.buy(user_id(update), quantity)
-        prize = await self.lottery.events.prize_on(receipt.day)
-        await reply(update, replies.bought(receipt, prize), buy_buttons(receipt.affordable, receipt.day))
+        await reply(update, replies.bought(receipt), buy_buttons(receipt.affordable, receipt.day))
 
     async def my_tickets(self, update: Update, context: Context) -> None:
         await reply(update, replies.my_receipts(await self.lottery.receipts.today(user_id(update))))
