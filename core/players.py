@@ -8,7 +8,7 @@ from core.context import Context, player_of, profile_of
 from core.emails import normalize_email
 from core.errors import NotRegistered
 from core.results import EventStatus, PlayerSummary, Profile, PublicName
-from storage import joining, reads
+from storage import reads
 from storage.players import public_name_of
 
 MAX_PAGE = 50
@@ -24,19 +24,17 @@ class PlayerAccounts:
         """Register a player, or refresh the names of one we know; True when they are new.
 
         `language` is what Telegram reports for them, kept for the notices sent outside any update.
-        One transaction in one trip (storage.joining), which also reads the profile it returns.
+        One transaction in one trip (storage.joining; on PostgreSQL storage.postgres), which also reads
+        the profile it returns.
         """
         now = self._ctx.clock.now()
-        found, created = await self._ctx.db.write(
-            lambda query: joining.register(
-                query,
-                telegram_id=telegram_id,
-                username=username,
-                first_name=first_name,
-                day=self._ctx.today(now),
-                now=now,
-                language=language,
-            )
+        found, created = await self._ctx.db.register(
+            telegram_id=telegram_id,
+            username=username,
+            first_name=first_name,
+            day=self._ctx.today(now),
+            now=now,
+            language=language,
         )
         return profile_of(telegram_id, found, self._ctx.rules), created
 

@@ -24,9 +24,7 @@ class Tickets:
         now = self._ctx.clock.now()
         day = self._ctx.today(now)
         terms = self._ctx.new_event(day)
-        outcome = await self._ctx.db.write(
-            lambda query: joining.join(query, telegram_id=telegram_id, day=day, terms=terms, now=now)
-        )
+        outcome = await self._ctx.db.join(telegram_id=telegram_id, day=day, terms=terms, now=now)
         if isinstance(outcome, joining.Unknown):
             raise NotRegistered(telegram_id)
         if isinstance(outcome, joining.Closed):

@@ -33,7 +33,7 @@ from core.results import (
     RefundReceipt,
     RefundReport,
 )
-from storage import UnitOfWork, joining, payments, reads
+from storage import UnitOfWork, joining, reads
 from storage.models import Payment
 
 log = logging.getLogger(__name__)
@@ -91,16 +91,13 @@ class Wallet:
         uniqueness: the payment, the credit and its ledger entry commit together or not at all.
         """
         now = self._ctx.clock.now()
-        credited = await self._ctx.db.write(
-            lambda query: payments.credit_charge(
-                query,
-                telegram_id=telegram_id,
-                provider=provider,
-                charge_id=charge_id,
-                amount=amount,
-                currency=currency,
-                now=now,
-            )
+        credited = await self._ctx.db.credit_charge(
+            telegram_id=telegram_id,
+            provider=provider,
+            charge_id=charge_id,
+            amount=amount,
+            currency=currency,
+            now=now,
         )
         if credited is None:
             raise NotRegistered(telegram_id)

@@ -227,7 +227,8 @@ class Ledger:
 # Crediting a charge in one trip to the database (storage.trips): the same guarded statements on both
 # backends, run as one transaction. The payment row's unique charge id is the guard: only the caller
 # whose insert adds the row credits the balance and writes the ledger entry, so recording the same
-# charge twice (a retry, a redelivered update, two tasks at once) credits it once.
+# charge twice (a retry, a redelivered update, two tasks at once) credits it once. On PostgreSQL the
+# function `lottery_credit` (migration 0010, storage.postgres) runs these statements inside the server.
 _ADD_PAYMENT = """
 INSERT INTO payments (player_id, provider, charge_id, amount, currency, status, created_at)
 VALUES (:player_id, :provider, :charge_id, :amount, :currency, 'credited', :now)

@@ -8,7 +8,9 @@ entry. Any guard failing rolls it all back.
 On SQLite the transaction runs as one function through storage.sqlite's `SqliteWriter` (on the event
 loop's own connection, or on the writer thread when the file is locked): through SQLAlchemy's async
 adapter the same purchase took 19 trips to aiosqlite's thread and ran at ~270/s.
-On PostgreSQL the same statements run on one connection in one transaction (storage.trips).
+On PostgreSQL the purchase is one call of the function `lottery_buy` (migration 0010, storage.postgres),
+which runs the same guards inside the server in one round trip; these statements serve an in-memory
+SQLite database.
 """
 
 from __future__ import annotations

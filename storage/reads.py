@@ -112,6 +112,13 @@ _EVENT_COLUMNS = (
     "prize, prize_rules"
 )
 _EVENT_ON = f"SELECT {_EVENT_COLUMNS} FROM events WHERE day = :day"
+_PLAYER_AND_EVENT = f"""
+SELECT players.id, players.username, players.first_name, players.email, players.balance,
+       {", ".join(f"events.{column.strip()}" for column in _EVENT_COLUMNS.split(","))}
+FROM (SELECT 1 AS here) AS here
+LEFT JOIN players ON players.telegram_id = :telegram_id
+LEFT JOIN events ON events.day = :day
+"""
 _HELD = "SELECT ballots FROM registrations WHERE player_id = :player_id AND event_id = :event_id"
 _FIRST_NUMBERS = """
 SELECT number, receipt FROM ballots WHERE player_id = :player_id AND event_id = :event_id
@@ -298,14 +305,18 @@ async def languages(query: Query, telegram_id: int) -> tuple[str | None, str | N
 
 async def event_on(query: Query, day: dt.date) -> EventRow | None:
     found = await query.row(_EVENT_ON, {"day": day})
-    return None if found is None else _event(found)
+    return None if found is None else event_row(found)
 
 
 async def player_and_event(
     query: Query, telegram_id: int, day: dt.date
 ) -> tuple[PlayerRow | None, EventRow | None]:
-    """The player (None if unknown) and the event of `day` (None until made): what a payment is priced by."""
-    return await player(query, telegram_id), await event_on(query, day)
+    """The player (None if unknown) and the event of `day` (None until made): what a payment is priced by.
+    One statement: both are optional, so each is a left join to a row that is always there."""
+    found = await query.row(_PLAYER_AND_EVENT, {"telegram_id": telegram_id, "day": day})
+    assert found is not None, "the statement always has its one row"
+    payer = None if found[0] is None else PlayerRow(*found[:5])
+    return payer, None if found[5] is None else event_row(found[5:])
 
 
 async def todays_ballots(
@@ -331,9 +342,9 @@ async def todays_ballots(
 
 async def events_around(query: Query, day: dt.date, *, past: int, upcoming: int) -> list[EventRow]:
     """Up to `upcoming` events after `day`, nearest last, then the day's own, then `past` before it."""
-    later = [_event(r) for r in await query.rows(_UPCOMING, {"day": day, "limit": upcoming})]
+    later = [event_row(r) for r in await query.rows(_UPCOMING, {"day": day, "limit": upcoming})]
     today = await event_on(query, day)
-    earlier = [_event(r) for r in await query.rows(_RECENT, {"day": day, "limit": past})]
+    earlier = [event_row(r) for r in await query.rows(_RECENT, {"day": day, "limit": past})]
     return [*reversed(later), *([today] if today else []), *earlier]
 
 
@@ -372,7 +383,8 @@ async def _ballot_day(query: Query, player_id: int, row: Sequence[Any], *, numbe
     return BallotDay(as_date(day), status, winning_number, bool(won), int(held), first, int(last))
 
 
-def _event(row: Sequence[Any]) -> EventRow:
+def event_row(row: Sequence[Any]) -> EventRow:
+    """An event from its columns in the order of `_EVENT_COLUMNS`."""
     event_id, day, title, price, currency, status, ballot_count, winning_number, participants = row[:9]
     return EventRow(
         int(event_id),

@@ -3,10 +3,12 @@ storage.joining run.
 
 Each is one async function written against `Query`, so the same statements serve both backends. On
 PostgreSQL it runs on one pooled connection: a write in one transaction, a read statement by
-statement (`_on_asyncpg` says why). On SQLite a read runs on a read-only sqlite3 connection on the
-event loop's own thread, and a write as one function through storage.sqlite's `SqliteWriter` (on the
-loop's thread too, unless the file is locked); there the async function is driven to its end without
-awaiting anything: it never suspends, since `SqliteQuery` answers at once.
+statement (`_on_asyncpg` says why); the hottest writes there are instead one call each of a function
+in the server (storage.postgres), one round trip with no `BEGIN` or `COMMIT`. On SQLite a read runs on
+a read-only sqlite3 connection on the event loop's own thread, and a write as one function through
+storage.sqlite's `SqliteWriter` (on the loop's thread too, unless the file is locked); there the async
+function is driven to its end without awaiting anything: it never suspends, since `SqliteQuery`
+answers at once.
 
 On SQLite each aiosqlite call is a hop to the driver's thread and back (about 150 µs on this 2-core
 machine, four per statement through SQLAlchemy), while an indexed read of a page takes tens of µs
@@ -116,18 +118,19 @@ def _numbered(sql: str) -> tuple[str, tuple[str, ...]]:
     return _PARAMETER.sub(number, sql), tuple(names)
 
 
-async def _on_asyncpg(engine: AsyncEngine, work: Callable[[Query], Awaitable[T]], *, writes: bool) -> T:
-    """`work` on a pooled connection: a write in one transaction; a read with none.
+async def _on_asyncpg(engine: AsyncEngine, work: Callable[[Query], Awaitable[T]], *, transaction: bool) -> T:
+    """`work` on a pooled connection: in one transaction, or statement by statement.
 
     A read's statements run one by one: under PostgreSQL's READ COMMITTED each statement sees what
     was committed when it began, inside a transaction or not, so `BEGIN` and `COMMIT` around a read
-    would cost two round trips and change nothing it sees.
+    would cost two round trips and change nothing it sees. So does a write that is one statement (a
+    call of a function of storage.postgres): a statement is a transaction of its own.
     """
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()
         driver = raw.driver_connection
         assert driver is not None, "a checked-out connection has its driver connection"
-        if not writes:
+        if not transaction:
             return await work(AsyncpgQuery(driver))
         async with driver.transaction():
             return await work(AsyncpgQuery(driver))
@@ -186,7 +189,7 @@ async def write(
     if writer is not None:
         return await writer.run(lambda db: _write_in_sqlite(db, work))
     if engine.dialect.driver == "asyncpg":
-        return await _on_asyncpg(engine, work, writes=True)
+        return await _on_asyncpg(engine, work, transaction=True)
     async with engine.connect() as connection, connection.begin():
         return await work(CoreQuery(connection))
 
@@ -219,9 +222,15 @@ async def read_portably(engine: AsyncEngine, work: Callable[[Query], Coroutine[A
     """The same read on a pooled connection: statement by statement on PostgreSQL (`_on_asyncpg`), in
     one transaction on an in-memory SQLite database."""
     if engine.dialect.driver == "asyncpg":
-        return await _on_asyncpg(engine, work, writes=False)
+        return await _on_asyncpg(engine, work, transaction=False)
     async with engine.connect() as connection, connection.begin():
         return await work(CoreQuery(connection))
+
+
+async def one_statement(engine: AsyncEngine, work: Callable[[Query], Awaitable[T]]) -> T:
+    """`work`, one statement that is a whole transaction (storage.postgres), in one round trip to
+    PostgreSQL: no `BEGIN` or `COMMIT` around it."""
+    return await _on_asyncpg(engine, work, transaction=False)
 
 
 def _sqlite_params(params: dict[str, Any]) -> dict[str, Any]:
