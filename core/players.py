@@ -8,7 +8,7 @@ from core.context import Context, player_of, profile_of
 from core.emails import normalize_email
 from core.errors import NotRegistered
 from core.results import EventStatus, PlayerSummary, Profile, PublicName
-from storage import reads
+from storage import hot_writes, reads
 from storage.players import public_name_of
 
 MAX_PAGE = 50
@@ -28,7 +28,8 @@ class PlayerAccounts:
         the profile it returns.
         """
         now = self._ctx.clock.now()
-        found, created = await self._ctx.db.register(
+        found, created = await self._ctx.db.hot(
+            hot_writes.REGISTER,
             telegram_id=telegram_id,
             username=username,
             first_name=first_name,

@@ -7,7 +7,7 @@ import datetime as dt
 from core.context import Context, event_row_info, player_of
 from core.errors import EventClosed, NotEnoughCredit, NotRegistered
 from core.results import EventStatus, JoinResult, PurchaseReceipt
-from storage import joining
+from storage import hot_writes, joining
 from storage.purchases import NotReserved, Unaffordable
 
 
@@ -24,7 +24,9 @@ class Tickets:
         now = self._ctx.clock.now()
         day = self._ctx.today(now)
         terms = self._ctx.new_event(day)
-        outcome = await self._ctx.db.join(telegram_id=telegram_id, day=day, terms=terms, now=now)
+        outcome = await self._ctx.db.hot(
+            hot_writes.JOIN, telegram_id=telegram_id, day=day, terms=terms, now=now
+        )
         if isinstance(outcome, joining.Unknown):
             raise NotRegistered(telegram_id)
         if isinstance(outcome, joining.Closed):

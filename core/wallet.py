@@ -33,7 +33,7 @@ from core.results import (
     RefundReceipt,
     RefundReport,
 )
-from storage import UnitOfWork, joining, reads
+from storage import UnitOfWork, hot_writes, joining, reads
 from storage.models import Payment
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,8 @@ class Wallet:
         uniqueness: the payment, the credit and its ledger entry commit together or not at all.
         """
         now = self._ctx.clock.now()
-        credited = await self._ctx.db.credit_charge(
+        credited = await self._ctx.db.hot(
+            hot_writes.CREDIT,
             telegram_id=telegram_id,
             provider=provider,
             charge_id=charge_id,

@@ -12,7 +12,7 @@ import datetime as dt
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
@@ -21,9 +21,10 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuc
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from storage import joining, payments, postgres
+from storage import postgres
+from storage.hot_writes import HotWrite
 from storage.purchases import PurchaseOutcome, buy_ballots
-from storage.reads import Query, TodaysBallots
+from storage.reads import Query
 from storage.sqlite import SqliteWriter, apply_pragmas
 from storage.trips import SqliteReader, one_statement, read_portably, write
 from storage.unit_of_work import UnitOfWork
@@ -111,71 +112,12 @@ class Database:
             self.engine, self._writer_thread, day=day, telegram_id=telegram_id, quantity=quantity, now=now
         )
 
-    async def register(
-        self,
-        *,
-        telegram_id: int,
-        username: str | None,
-        first_name: str | None,
-        day: dt.date,
-        now: dt.datetime,
-        language: str | None = None,
-    ) -> tuple[TodaysBallots, bool]:
-        """/start's write (storage.joining.register): the player, and True when they are new."""
-        return await self._hot_write(
-            joining.register,
-            postgres.register,
-            telegram_id=telegram_id,
-            username=username,
-            first_name=first_name,
-            day=day,
-            now=now,
-            language=language,
-        )
-
-    async def join(
-        self, *, telegram_id: int, day: dt.date, terms: joining.NewEvent, now: dt.datetime
-    ) -> joining.JoinOutcome:
-        """/join's write (storage.joining.join)."""
-        return await self._hot_write(
-            joining.join, postgres.join, telegram_id=telegram_id, day=day, terms=terms, now=now
-        )
-
-    async def credit_charge(
-        self,
-        *,
-        telegram_id: int,
-        provider: str,
-        charge_id: str,
-        amount: int,
-        currency: str,
-        now: dt.datetime,
-    ) -> payments.Credited | None:
-        """A payment's credit, exactly once (storage.payments.credit_charge)."""
-        return await self._hot_write(
-            payments.credit_charge,
-            postgres.credit_charge,
-            telegram_id=telegram_id,
-            provider=provider,
-            charge_id=charge_id,
-            amount=amount,
-            currency=currency,
-            now=now,
-        )
-
-    async def _hot_write(
-        self,
-        statements: Callable[Concatenate[Query, P], Coroutine[Any, Any, T]],
-        function: Callable[Concatenate[Query, P], Coroutine[Any, Any, T]],
-        /,
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> T:
-        """A hot write as its statements in one transaction, or on PostgreSQL as the one call of the
-        function that runs them in the server (storage.postgres): one round trip either way."""
+    async def hot(self, write: HotWrite[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """A hot write (storage.hot_writes) in one round trip: its statements as one transaction, or
+        on PostgreSQL the one call of the function that runs them inside the server."""
         if self._functions:
-            return await one_statement(self.engine, lambda query: function(query, *args, **kwargs))
-        return await self.write(lambda query: statements(query, *args, **kwargs))
+            return await one_statement(self.engine, lambda query: write.function(query, *args, **kwargs))
+        return await self.write(lambda query: write.statements(query, *args, **kwargs))
 
     async def read(self, work: Callable[[Query], Coroutine[Any, Any, T]]) -> T:
         """A hot read (storage.reads) on the cheapest path the backend allows: one snapshot on SQLite,
