@@ -106,6 +106,7 @@ def profile_of(telegram_id: int, found: TodaysBallots, rules: LotteryRules) -> P
         currency=rules.currency,
         today_ballots=tuple(number for number, _ in found.first),
         today_ballot_count=found.held,
+        public_name=PublicName(player.public_name),
         today_prize=rules.prize() if event is None else rules.prize(event.prize, event.prize_rules),
     )
 

@@ -9,7 +9,6 @@ from core.emails import normalize_email
 from core.errors import NotRegistered
 from core.results import EventStatus, PlayerSummary, Profile, PublicName
 from storage import hot_writes, reads
-from storage.players import public_name_of
 
 MAX_PAGE = 50
 
@@ -71,20 +70,14 @@ class PlayerAccounts:
 
     async def profile(self, telegram_id: int) -> Profile:
         """The player with how many ballots they hold today and the first page of their numbers:
-        a few indexed reads in one trip, however many ballots there are."""
+        one indexed read, however many ballots there are."""
         today = self._ctx.today()
-
-        async def both(query: reads.Query) -> tuple[reads.TodaysBallots | None, str | None]:
-            found = await reads.todays_ballots(query, telegram_id, today, receipts=False)
-            return found, await public_name_of(query, telegram_id)
-
-        found, choice = await self._ctx.db.read(both)
+        found = await self._ctx.db.read(
+            lambda query: reads.todays_ballots(query, telegram_id, today, receipts=False)
+        )
         if found is None:
             raise NotRegistered(telegram_id)
-        profile = replace(
-            profile_of(telegram_id, found, self._ctx.rules),
-            public_name=PublicName(choice or PublicName.FIRST_NAME),
-        )
+        profile = profile_of(telegram_id, found, self._ctx.rules)
         if found.event is not None and found.event.status == EventStatus.CANCELLED:
             # Cancelled ballots are no longer the player's: their price went back to the credit.
             return replace(profile, today_ballots=(), today_ballot_count=0, today_refunded=found.held)

@@ -10,16 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialects import insert_ignoring_conflicts
 from storage.models import OutboxMessage, Player
-from storage.reads import Query
-
-_PUBLIC_NAME = "SELECT public_name FROM players WHERE telegram_id = :telegram_id"
-
-
-async def public_name_of(query: Query, telegram_id: int) -> str | None:
-    """How the player chose to be named in results (by the unique telegram id index); a read for
-    storage.reads' `Query`, to share the snapshot and the trip of the profile it goes with."""
-    row = await query.row(_PUBLIC_NAME, {"telegram_id": telegram_id})
-    return None if row is None else str(row[0])
 
 
 class Players:

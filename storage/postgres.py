@@ -62,7 +62,7 @@ async def register(
             "numbers": PAGE_NUMBERS,
         },
     )
-    created, player, event, held, numbers = found[0], found[1:6], found[6:17], found[17], found[18]
+    created, player, event, held, numbers = found[0], found[1:7], found[7:18], found[18], found[19]
     profile = TodaysBallots(
         PlayerRow(*player),
         None if event[0] is None else event_row(event),

@@ -38,6 +38,7 @@ class PlayerRow:
     first_name: str | None
     email: str | None
     balance: int
+    public_name: str  # how results name them (core.results.PublicName)
 
 
 @dataclass(frozen=True)
@@ -106,30 +107,60 @@ class Totals:
     credit_outstanding: int
 
 
-_PLAYER = "SELECT id, username, first_name, email, balance FROM players WHERE telegram_id = :telegram_id"
+_PLAYER_COLUMNS = "id, username, first_name, email, balance, public_name"
+_PLAYER = f"SELECT {_PLAYER_COLUMNS} FROM players WHERE telegram_id = :telegram_id"
 _EVENT_COLUMNS = (
     "id, day, title, price, currency, status, ballot_count, winning_number, participant_count, "
     "prize, prize_rules"
 )
 _EVENT_ON = f"SELECT {_EVENT_COLUMNS} FROM events WHERE day = :day"
+
+
+def _of(table: str, columns: str) -> str:
+    """`a, b` of `t` as `t.a, t.b`, for a statement that joins tables sharing column names."""
+    return ", ".join(f"{table}.{column.strip()}" for column in columns.split(","))
+
+
 _PLAYER_AND_EVENT = f"""
-SELECT players.id, players.username, players.first_name, players.email, players.balance,
-       {", ".join(f"events.{column.strip()}" for column in _EVENT_COLUMNS.split(","))}
+SELECT {_of("players", _PLAYER_COLUMNS)}, {_of("events", _EVENT_COLUMNS)}
 FROM (SELECT 1 AS here) AS here
 LEFT JOIN players ON players.telegram_id = :telegram_id
 LEFT JOIN events ON events.day = :day
 """
-_HELD = "SELECT ballots FROM registrations WHERE player_id = :player_id AND event_id = :event_id"
-_FIRST_NUMBERS = """
-SELECT number, receipt FROM ballots WHERE player_id = :player_id AND event_id = :event_id
-ORDER BY number LIMIT :limit
+# The player, the day's event, how many ballots they hold in it and the first page of their numbers, in
+# one statement: one row per number listed (one row when none is), in no set order. The numbers come
+# from ix_ballots_player_event_number, a seek on (player, event) walked in number order for a page.
+_TODAYS_BALLOTS = f"""
+SELECT {_of("players", _PLAYER_COLUMNS)}, {_of("events", _EVENT_COLUMNS)}, registrations.ballots,
+       listed.number, {{receipt}}
+FROM players
+LEFT JOIN events ON events.day = :day
+LEFT JOIN registrations ON registrations.event_id = events.id AND registrations.player_id = players.id
+LEFT JOIN (
+    SELECT number{{receipt_column}} FROM ballots
+    WHERE player_id = (SELECT id FROM players WHERE telegram_id = :telegram_id)
+      AND event_id = (SELECT id FROM events WHERE day = :day)
+    ORDER BY number LIMIT :limit
+) AS listed ON registrations.ballots > 0
+WHERE players.telegram_id = :telegram_id
 """
+_TODAYS_RECEIPTS = _TODAYS_BALLOTS.format(receipt="listed.receipt", receipt_column=", receipt")
+_TODAYS_NUMBERS = _TODAYS_BALLOTS.format(receipt="NULL", receipt_column="")
 _FIRST_NUMBERS_ONLY = """
 SELECT number FROM ballots WHERE player_id = :player_id AND event_id = :event_id
 ORDER BY number LIMIT :limit
 """
-_UPCOMING = f"SELECT {_EVENT_COLUMNS} FROM events WHERE day > :day ORDER BY day LIMIT :limit"
-_RECENT = f"SELECT {_EVENT_COLUMNS} FROM events WHERE day < :day ORDER BY day DESC LIMIT :limit"
+# The events around a day in one statement: a page after it, its own, a page before it. Each page is a
+# walk of the unique day index that stops after `limit` rows; the rows come back in no set order.
+_AROUND = f"""
+SELECT {_EVENT_COLUMNS} FROM (
+    SELECT {_EVENT_COLUMNS} FROM events WHERE day > :day ORDER BY day LIMIT :upcoming
+) AS later
+UNION ALL SELECT {_EVENT_COLUMNS} FROM events WHERE day = :day
+UNION ALL SELECT {_EVENT_COLUMNS} FROM (
+    SELECT {_EVENT_COLUMNS} FROM events WHERE day < :day ORDER BY day DESC LIMIT :past
+) AS earlier
+"""
 _LEDGER_PAGE = """
 SELECT ledger_entries.created_at, ledger_entries.kind, ledger_entries.amount, ledger_entries.quantity,
        events.day
@@ -173,28 +204,44 @@ SELECT
 
 # A day's draw as /winner shows it, in one statement: the event, its winner's names (a deleted player's
 # row stays, anonymous) and, when the draw is frozen and waits for its randomness, the round it waits for.
-_WINNER_COLUMNS = """
-SELECT events.day, events.title, events.status, events.ballot_count, events.winning_number,
-       events.prize, events.prize_rules,
-       players.id, players.first_name, players.username, players.public_name,
-       draw_records.state, draw_records.beacon_round
-FROM events
+_WINNER_SELECTED = """
+events.day, events.title, events.status, events.ballot_count, events.winning_number,
+events.prize, events.prize_rules,
+players.id, players.first_name, players.username, players.public_name,
+draw_records.state, draw_records.beacon_round
+"""
+_WINNER_JOINS = """
 LEFT JOIN players ON players.id = events.winner_player_id
 LEFT JOIN draw_records ON draw_records.event_id = events.id
 """
-_WINNER_ON = _WINNER_COLUMNS + "WHERE events.day = :day"
+_WINNER_ON = f"SELECT {_WINNER_SELECTED} FROM events {_WINNER_JOINS} WHERE events.day = :day"
 # The latest closed day from ix_events_status_day_ballot_count, walked backwards.
-_LATEST_WINNER = (
-    _WINNER_COLUMNS
-    + "WHERE events.status = 'closed' AND events.closed_at IS NOT NULL ORDER BY events.day DESC LIMIT 1"
-)
+_LATEST = "WHERE events.status = 'closed' AND events.closed_at IS NOT NULL ORDER BY events.day DESC LIMIT 1"
+_LATEST_WINNER = f"SELECT {_WINNER_SELECTED} FROM events {_WINNER_JOINS} {_LATEST}"
 # The drawn days either side of a day, for /winner's ◀ ▶: one walk each along
 # ix_events_status_day_ballot_count, which also tells the days that closed empty (stepped over unread).
 # The walk skips days with no lottery, a cancelled or an empty one, and never steps into a day whose
 # draw is not made yet (open, or frozen waiting for its randomness: no winning number).
-_DRAWN = "status = 'closed' AND ballot_count > 0 AND winning_number IS NOT NULL"
-_DRAWN_BEFORE = f"SELECT day FROM events WHERE {_DRAWN} AND day < :day ORDER BY day DESC LIMIT 1"
-_DRAWN_AFTER = f"SELECT day FROM events WHERE {_DRAWN} AND day > :day ORDER BY day LIMIT 1"
+_DRAWN = "drawn.status = 'closed' AND drawn.ballot_count > 0 AND drawn.winning_number IS NOT NULL"
+_DRAWN_BEFORE = (
+    f"SELECT drawn.day FROM events AS drawn WHERE {_DRAWN} AND drawn.day < {{day}} "
+    "ORDER BY drawn.day DESC LIMIT 1"
+)
+_DRAWN_AFTER = (
+    f"SELECT drawn.day FROM events AS drawn WHERE {_DRAWN} AND drawn.day > {{day}} ORDER BY drawn.day LIMIT 1"
+)
+# The day's draw with its drawn neighbours in one statement; the day's own row is left-joined to a row
+# that is always there, so the neighbours come back even for a day without a lottery.
+_WINNER_WALK = f"""
+SELECT {_WINNER_SELECTED},
+       ({_DRAWN_BEFORE.format(day=":day")}), ({_DRAWN_AFTER.format(day=":day")})
+FROM (SELECT 1 AS here) AS here
+LEFT JOIN events ON events.day = :day {_WINNER_JOINS}
+"""
+_LATEST_WINNER_WALK = f"""
+SELECT {_WINNER_SELECTED}, ({_DRAWN_BEFORE.format(day="events.day")}), NULL
+FROM events {_WINNER_JOINS} {_LATEST}
+"""
 
 
 @dataclass(frozen=True)
@@ -228,23 +275,25 @@ class WinnerWalk:
 
 
 async def winner_walk(query: Query, day: dt.date) -> WinnerWalk:
-    """The draw of `day` with its drawn neighbours, in one trip: what /winner and its ◀ ▶ show."""
-    found = await winner_on(query, day)
-    earlier = await _drawn_day(query, _DRAWN_BEFORE, day)
-    return WinnerWalk(found, earlier, await _drawn_day(query, _DRAWN_AFTER, day))
+    """The draw of `day` with its drawn neighbours, in one statement: what /winner and its ◀ ▶ show."""
+    found = await query.row(_WINNER_WALK, {"day": day})
+    assert found is not None, "the statement always has its one row"
+    return _walk(found)
 
 
 async def latest_winner_walk(query: Query) -> WinnerWalk | None:
     """The latest draw and the drawn day before it (none after it, by definition)."""
-    found = await latest_winner(query)
-    if found is None:
-        return None
-    return WinnerWalk(found, await _drawn_day(query, _DRAWN_BEFORE, found.day), None)
+    found = await query.row(_LATEST_WINNER_WALK, {})
+    return None if found is None else _walk(found)
 
 
-async def _drawn_day(query: Query, statement: str, day: dt.date) -> dt.date | None:
-    found = await query.row(statement, {"day": day})
-    return None if found is None else as_date(found[0])
+def _walk(row: Sequence[Any]) -> WinnerWalk:
+    earlier, later = row[13], row[14]
+    return WinnerWalk(
+        None if row[0] is None else _winner(row[:13]),
+        None if earlier is None else as_date(earlier),
+        None if later is None else as_date(later),
+    )
 
 
 async def latest_winner(query: Query) -> WinnerRow | None:
@@ -315,37 +364,30 @@ async def player_and_event(
     One statement: both are optional, so each is a left join to a row that is always there."""
     found = await query.row(_PLAYER_AND_EVENT, {"telegram_id": telegram_id, "day": day})
     assert found is not None, "the statement always has its one row"
-    payer = None if found[0] is None else PlayerRow(*found[:5])
-    return payer, None if found[5] is None else event_row(found[5:])
+    payer = None if found[0] is None else PlayerRow(*found[:6])
+    return payer, None if found[6] is None else event_row(found[6:])
 
 
 async def todays_ballots(
     query: Query, telegram_id: int, day: dt.date, *, receipts: bool
 ) -> TodaysBallots | None:
     """The player (None if unknown), today's event, how many ballots they hold in it, the first few."""
-    holder = await player(query, telegram_id)
-    if holder is None:
+    rows = await query.rows(
+        _TODAYS_RECEIPTS if receipts else _TODAYS_NUMBERS,
+        {"telegram_id": telegram_id, "day": day, "limit": PAGE_NUMBERS},
+    )
+    if not rows:
         return None
-    event = await event_on(query, day)
-    if event is None:
-        return TodaysBallots(holder, None, 0, ())
-    key = {"player_id": holder.id, "event_id": event.id}
-    counted = await query.row(_HELD, key)
-    held = int(counted[0]) if counted else 0  # not joined: none
-    first: tuple[tuple[int, str | None], ...] = ()
-    if held:
-        statement = _FIRST_NUMBERS if receipts else _FIRST_NUMBERS_ONLY
-        rows = await query.rows(statement, {**key, "limit": PAGE_NUMBERS})
-        first = tuple((int(r[0]), r[1] if receipts else None) for r in rows)
-    return TodaysBallots(holder, event, held, first)
+    first = rows[0]
+    event = None if first[6] is None else event_row(first[6:17])
+    listed = sorted((int(row[18]), row[19]) for row in rows if row[18] is not None)
+    return TodaysBallots(PlayerRow(*first[:6]), event, int(first[17] or 0), tuple(listed))
 
 
 async def events_around(query: Query, day: dt.date, *, past: int, upcoming: int) -> list[EventRow]:
     """Up to `upcoming` events after `day`, nearest last, then the day's own, then `past` before it."""
-    later = [event_row(r) for r in await query.rows(_UPCOMING, {"day": day, "limit": upcoming})]
-    today = await event_on(query, day)
-    earlier = [event_row(r) for r in await query.rows(_RECENT, {"day": day, "limit": past})]
-    return [*reversed(later), *([today] if today else []), *earlier]
+    rows = await query.rows(_AROUND, {"day": day, "upcoming": upcoming, "past": past})
+    return sorted((event_row(row) for row in rows), key=lambda event: event.day, reverse=True)
 
 
 async def history(

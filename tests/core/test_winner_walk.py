@@ -56,7 +56,15 @@ async def test_each_step_is_one_walk_along_the_status_day_index(tmp_path: Path) 
     finally:
         await engine.dispose()
     with sqlite3.connect(path) as connection:
-        for statement in (reads._DRAWN_BEFORE, reads._DRAWN_AFTER):
+        for step in (reads._DRAWN_BEFORE, reads._DRAWN_AFTER):
+            statement = step.format(day=":day")
             plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", {"day": "x"})]
             assert len(plan) == 1, plan  # no sort step (TEMP B-TREE), no second table
-            assert plan[0].startswith("SEARCH events USING INDEX ix_events_status_day_ballot_count"), plan
+            assert plan[0].startswith("SEARCH drawn USING INDEX ix_events_status_day_ballot_count"), plan
+        # The whole walk, with the day's own draw: every table by an index, nothing sorted.
+        for statement in (reads._WINNER_WALK, reads._LATEST_WINNER_WALK):
+            plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", {"day": "x"})]
+            # The one row the day's own draw is joined to is SQLite's constant row, not a table.
+            scans = [step for step in plan if step.startswith("SCAN")]
+            assert set(scans) <= {"SCAN CONSTANT ROW", "SCAN here"}, plan
+            assert not [step for step in plan if "TEMP B-TREE" in step], plan

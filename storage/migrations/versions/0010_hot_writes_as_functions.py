@@ -39,7 +39,7 @@ CREATE FUNCTION lottery_register(
     p_now timestamptz, p_day date, p_numbers integer
 ) RETURNS TABLE (
     created boolean, player_id bigint, username varchar, first_name varchar, email varchar,
-    balance bigint, {_EVENT}, held integer, first_numbers integer[]
+    balance bigint, public_name varchar, {_EVENT}, held integer, first_numbers integer[]
 ) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -58,8 +58,8 @@ BEGIN
     -- Their profile: today's event, how many ballots they hold in it, and the first of their numbers.
     RETURN QUERY
     SELECT v_created, players.id, players.username, players.first_name, players.email, players.balance,
-           events.id, events.day, events.title, events.price, events.currency, events.status,
-           events.ballot_count, events.winning_number, events.participant_count,
+           players.public_name, events.id, events.day, events.title, events.price, events.currency,
+           events.status, events.ballot_count, events.winning_number, events.participant_count,
            events.prize, events.prize_rules,
            coalesce(registrations.ballots, 0),
            CASE WHEN coalesce(registrations.ballots, 0) > 0 THEN ARRAY(
