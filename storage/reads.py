@@ -146,10 +146,18 @@ WHERE players.telegram_id = :telegram_id
 """
 _TODAYS_RECEIPTS = _TODAYS_BALLOTS.format(receipt="listed.receipt", receipt_column=", receipt")
 _TODAYS_NUMBERS = _TODAYS_BALLOTS.format(receipt="NULL", receipt_column="")
-_FIRST_NUMBERS_ONLY = """
-SELECT number FROM ballots WHERE player_id = :player_id AND event_id = :event_id
-ORDER BY number LIMIT :limit
-"""
+
+
+def _days_numbers(days: int) -> str:
+    """The first numbers the player holds on each of `days` days, in one statement: one seek of
+    ix_ballots_player_event_number per day, each stopping after a line's worth."""
+    return "\nUNION ALL ".join(
+        f"SELECT * FROM (SELECT event_id, number FROM ballots WHERE player_id = :player_id "
+        f"AND event_id = :event_{day} ORDER BY number LIMIT :limit) AS day_{day}"
+        for day in range(days)
+    )
+
+
 # The events around a day in one statement: a page after it, its own, a page before it. Each page is a
 # walk of the unique day index that stops after `limit` rows; the rows come back in no set order.
 _AROUND = f"""
@@ -161,12 +169,20 @@ UNION ALL SELECT {_EVENT_COLUMNS} FROM (
     SELECT {_EVENT_COLUMNS} FROM events WHERE day < :day ORDER BY day DESC LIMIT :past
 ) AS earlier
 """
-_LEDGER_PAGE = """
-SELECT ledger_entries.created_at, ledger_entries.kind, ledger_entries.amount, ledger_entries.quantity,
-       events.day
-FROM ledger_entries LEFT JOIN events ON events.id = ledger_entries.event_id
-WHERE ledger_entries.player_id = :player_id
-ORDER BY ledger_entries.id DESC LIMIT :limit OFFSET :offset
+# The player and a page of their ledger in one statement: one row per line of the page (one row when
+# the page is empty), in no set order; ix_ledger_entries_player walked backwards from the newest.
+_LEDGER_PAGE = f"""
+SELECT {_of("players", _PLAYER_COLUMNS)}, page.id, page.created_at, page.kind, page.amount, page.quantity,
+       page.day
+FROM players
+LEFT JOIN (
+    SELECT ledger_entries.id, ledger_entries.created_at, ledger_entries.kind, ledger_entries.amount,
+           ledger_entries.quantity, events.day
+    FROM ledger_entries LEFT JOIN events ON events.id = ledger_entries.event_id
+    WHERE ledger_entries.player_id = (SELECT id FROM players WHERE telegram_id = :telegram_id)
+    ORDER BY ledger_entries.id DESC LIMIT :limit OFFSET :offset
+) AS page ON 1 = 1
+WHERE players.telegram_id = :telegram_id
 """
 # A page of ballot days with all they show but the numbers, in one statement. The days and their
 # counts come from ix_registrations_player_event_ballots walked backwards: the newest days first, and
@@ -393,36 +409,55 @@ async def events_around(query: Query, day: dt.date, *, past: int, upcoming: int)
 async def history(
     query: Query, telegram_id: int, *, page: int, ledger_lines: int, ballot_days: int
 ) -> HistoryRows | None:
-    """Page `page` (from 0) of the player's ledger and of their ballot days, newest first."""
-    holder = await player(query, telegram_id)
-    if holder is None:
+    """Page `page` (from 0) of the player's ledger and of their ballot days, newest first: three
+    statements, whatever the page holds."""
+    lines = await query.rows(
+        _LEDGER_PAGE,
+        {"telegram_id": telegram_id, "limit": ledger_lines + 1, "offset": page * ledger_lines},
+    )
+    if not lines:
         return None
+    holder = PlayerRow(*lines[0][:6])
     ledger = [
         LedgerRow(as_instant(at), kind, int(amount), quantity, None if day is None else as_date(day))
-        for at, kind, amount, quantity, day in await query.rows(
-            _LEDGER_PAGE,
-            {"player_id": holder.id, "limit": ledger_lines + 1, "offset": page * ledger_lines},
+        # At most a page and one: put in order here rather than by a sort step in the plan.
+        for _, at, kind, amount, quantity, day in sorted(
+            (line[6:] for line in lines if line[6] is not None), key=lambda line: int(line[0]), reverse=True
         )
     ]
     groups = await query.rows(
         _BALLOT_DAYS, {"player_id": holder.id, "limit": ballot_days + 1, "offset": page * ballot_days}
     )
+    # The row past the page only tells that a next page exists: its numbers are not read.
+    shown = sorted(groups, key=lambda group: int(group[0]), reverse=True)
+    numbers = await _numbers_of(query, holder.id, [int(group[0]) for group in shown[:ballot_days]])
     days = [
-        # The row past the page only tells that a next page exists: its numbers are not read.
-        await _ballot_day(query, holder.id, row, numbers=index < ballot_days)
-        # At most a page and one: put in order here rather than by a sort step in the plan.
-        for index, row in enumerate(sorted(groups, key=lambda group: int(group[0]), reverse=True))
+        BallotDay(
+            as_date(day),
+            status,
+            winning_number,
+            bool(won),
+            int(held),
+            numbers.get(int(event_id), ()),
+            int(last),
+        )
+        for event_id, day, status, winning_number, held, last, won in shown
     ]
     return HistoryRows(holder, tuple(ledger), tuple(days))
 
 
-async def _ballot_day(query: Query, player_id: int, row: Sequence[Any], *, numbers: bool) -> BallotDay:
-    event_id, day, status, winning_number, held, last, won = row
-    first: tuple[int, ...] = ()
-    if numbers:
-        key = {"player_id": player_id, "event_id": event_id, "limit": DAY_NUMBERS}
-        first = tuple(int(r[0]) for r in await query.rows(_FIRST_NUMBERS_ONLY, key))
-    return BallotDay(as_date(day), status, winning_number, bool(won), int(held), first, int(last))
+async def _numbers_of(query: Query, player_id: int, event_ids: list[int]) -> dict[int, tuple[int, ...]]:
+    """The first numbers the player holds in each of these events (at most DAY_NUMBERS each)."""
+    if not event_ids:
+        return {}
+    params: dict[str, Any] = {f"event_{day}": event_id for day, event_id in enumerate(event_ids)}
+    rows = await query.rows(
+        _days_numbers(len(event_ids)), {**params, "player_id": player_id, "limit": DAY_NUMBERS}
+    )
+    numbers: dict[int, list[int]] = {}
+    for event_id, number in rows:
+        numbers.setdefault(int(event_id), []).append(int(number))
+    return {event_id: tuple(sorted(held)) for event_id, held in numbers.items()}
 
 
 def event_row(row: Sequence[Any]) -> EventRow:
