@@ -96,7 +96,7 @@ class Receipts:
 
     async def today(self, telegram_id: int) -> TodayReceipts:
         """The first page of the player's ballots today, each with its private receipt, and their count:
-        a few indexed reads in one trip, however many ballots the player holds."""
+        one indexed read, however many ballots the player holds."""
         day = self._ctx.today()
         found = await self._ctx.db.read(lambda query: todays_ballots(query, telegram_id, day, receipts=True))
         if found is None:

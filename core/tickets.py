@@ -18,8 +18,9 @@ class Tickets:
     async def join(self, telegram_id: int) -> JoinResult:
         """Enter today's event; joining twice is harmless.
 
-        One transaction in one trip (storage.joining); the participant count is kept on the event, raised
-        by the registration that adds a player, never recounted.
+        One transaction in one trip (storage.joining; on PostgreSQL one call of `lottery_join`, see
+        storage.postgres); the participant count is kept on the event, raised by the registration that
+        adds a player, never recounted.
         """
         now = self._ctx.clock.now()
         day = self._ctx.today(now)
@@ -36,7 +37,8 @@ class Tickets:
     async def buy(self, telegram_id: int, quantity: int) -> PurchaseReceipt:
         """Turn credit into `quantity` ballots of today's event, numbered next in line.
 
-        One transaction (storage.purchases): reserve the numbers (guarded by the event being open and
+        One transaction (storage.purchases; on PostgreSQL one call of `lottery_buy`, see storage.postgres):
+        reserve the numbers (guarded by the event being open and
         the player having joined), debit the credit (guarded by the balance covering it), insert the
         ballots in bulk and write the ledger entry. A failing guard rolls all of it back, so no ballot
         exists unpaid; only then does the slow path look up which guard it was.

@@ -87,7 +87,8 @@ class Wallet:
     ) -> PaymentReceipt:
         """Credit a provider's charge exactly once; recording it again returns the first result.
 
-        One transaction in one trip (storage.payments.credit_charge), guarded by the charge id's
+        One transaction in one trip (storage.payments.credit_charge; on PostgreSQL one call of
+        `lottery_credit`, see storage.postgres), guarded by the charge id's
         uniqueness: the payment, the credit and its ledger entry commit together or not at all.
         """
         now = self._ctx.clock.now()

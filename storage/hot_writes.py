@@ -3,7 +3,9 @@
 SQLite runs the statements (storage.joining, storage.payments) as one transaction in the bot's own
 process; PostgreSQL runs the same guarded statements inside the server, as one call of a function of
 migration 0010 (storage.postgres). Both take the same arguments and return the same result, which
-`Database.hot` relies on to run either.
+`Database.hot` relies on to run either; tests/core/test_postgres_functions.py runs both spellings on the
+same states on PostgreSQL and compares what they return and the rows they leave. A change to one
+spelling is a change to the other.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ statement, COMMIT), /join 5 to 8, a payment's credit 7 and /buy 7; each trip cos
 0.1 ms of CPU in asyncpg and the event loop, and the server a little more. A function runs the same
 guarded statements inside the server, as one statement and so as one transaction of its own: its
 guards decide as the statements did, a failure rolls all of it back, and what it returns is what the
-portable versions (storage.joining, storage.payments, storage.purchases, which SQLite runs) return.
-The suite runs on both backends and holds the two to the same results.
+portable versions (storage.joining, storage.payments, storage.purchases, which SQLite runs) return;
+tests/core/test_postgres_functions.py runs both on the same states and compares results and rows.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ async def register(
             "day": day,
             "numbers": PAGE_NUMBERS,
         },
+        columns=20,
     )
     created, player, event, held, numbers = found[0], found[1:7], found[7:18], found[18], found[19]
     profile = TodaysBallots(
@@ -90,6 +91,7 @@ async def join(
             "secret": secret.hex(),
             "commitment": hashlib.sha256(hashlib.sha256(secret).digest()).hexdigest(),
         },
+        columns=13,
     )
     outcome, newly_joined, event = found[0], found[1], found[2:]
     if outcome == "unknown":
@@ -121,6 +123,7 @@ async def credit_charge(
             "currency": currency,
             "now": now,
         },
+        columns=5,
     )
     if outcome == "none":
         return None
@@ -136,6 +139,7 @@ async def buy(
         query,
         _BUY,
         {"day": day, "telegram_id": telegram_id, "quantity": quantity, "now": now, "receipts": receipts},
+        columns=10,
     )
     outcome, event_id, player_id, first, last, price, currency, balance, prize, prize_rules = found
     if outcome == "not_reserved":
@@ -147,7 +151,11 @@ async def buy(
     )
 
 
-async def _one(query: Query, sql: str, params: dict[str, Any]) -> Sequence[Any]:
+async def _one(query: Query, sql: str, params: dict[str, Any], *, columns: int) -> Sequence[Any]:
+    """The function's one row, refused unless it has the columns read from it: a database whose
+    function is of another shape (migrated by another version of the bot) fails here, plainly."""
     found = await query.row(sql, params)
-    assert found is not None, "a lottery function returns one row"
+    if found is None or len(found) != columns:
+        shape = "no row" if found is None else f"{len(found)} columns"
+        raise RuntimeError(f"{sql.split('(')[0].split()[-1]} returned {shape}, not {columns} columns")
     return found

@@ -1,9 +1,10 @@
 """Buying ballots: the hottest write path, in as few round trips to the database as it can take.
 
-The purchase is the same five guarded statements on every backend, in one transaction: reserve the
-next numbers (only in an open event the player joined), debit the balance (only if it covers the
-cost), insert the ballots in bulk, count them on the player's registration, and write the ledger
-entry. Any guard failing rolls it all back.
+The purchase is five guarded statements in one transaction: reserve the next numbers (only in an open
+event the player joined), debit the balance (only if it covers the cost), insert the ballots in bulk,
+count them on the player's registration, and write the ledger entry. Any guard failing rolls it all
+back. On PostgreSQL the function `lottery_buy` (migration 0010) runs the same guards inside the server;
+tests/core/test_postgres_functions.py holds the two to the same results and the same rows.
 
 On SQLite the transaction runs as one function through storage.sqlite's `SqliteWriter` (on the event
 loop's own connection, or on the writer thread when the file is locked): through SQLAlchemy's async

@@ -159,7 +159,8 @@ def _days_numbers(days: int) -> str:
 
 
 # The events around a day in one statement: a page after it, its own, a page before it. Each page is a
-# walk of the unique day index that stops after `limit` rows; the rows come back in no set order.
+# walk of the unique day index that stops after a page (`upcoming`, `past`); the rows come back in no
+# set order.
 _AROUND = f"""
 SELECT {_EVENT_COLUMNS} FROM (
     SELECT {_EVENT_COLUMNS} FROM events WHERE day > :day ORDER BY day LIMIT :upcoming
@@ -409,8 +410,8 @@ async def events_around(query: Query, day: dt.date, *, past: int, upcoming: int)
 async def history(
     query: Query, telegram_id: int, *, page: int, ledger_lines: int, ballot_days: int
 ) -> HistoryRows | None:
-    """Page `page` (from 0) of the player's ledger and of their ballot days, newest first: three
-    statements, whatever the page holds."""
+    """Page `page` (from 0) of the player's ledger and of their ballot days, newest first: at most
+    three statements, whatever the history holds."""
     lines = await query.rows(
         _LEDGER_PAGE,
         {"telegram_id": telegram_id, "limit": ledger_lines + 1, "offset": page * ledger_lines},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -182,3 +183,37 @@ def test_a_public_name_shows_the_username_only_when_chosen(
 
 def test_a_player_without_a_first_name_is_never_named_by_username_alone() -> None:
     assert public_name(None, "ann", PublicName.FIRST_NAME_AND_USERNAME) is None
+
+
+async def test_registering_an_existing_player_returns_their_day_with_its_prize_and_chosen_name(
+    service: LotteryService,
+) -> None:
+    """What /start shows comes from the register itself: today's numbers (a page of them), how many
+    there are, the prize an admin set for today, and how the player chose to be named."""
+    await service.events.edit_prize(START.date(), prize="A weekend in Riga", rules="One win per person")
+    await joined_player(service, 1, paid_ballots=70)
+    await service.tickets.buy(1, 70)
+    await service.players.choose_public_name(1, PublicName.ANONYMOUS)
+
+    profile, created = await service.players.register(1, username=None, first_name="Ann")
+
+    assert not created
+    assert profile.today_ballots == tuple(range(1, 61))
+    assert profile.today_ballot_count == 70
+    assert (profile.today_prize.text, profile.today_prize.rules) == (
+        "A weekend in Riga",
+        "One win per person",
+    )
+    assert profile.public_name is PublicName.ANONYMOUS
+
+
+async def test_a_player_registering_from_many_updates_at_once_is_added_once(
+    service: LotteryService, db: Database
+) -> None:
+    outcomes = await asyncio.gather(
+        *(service.players.register(7, username=None, first_name="Ann") for _ in range(5))
+    )
+    assert sorted(created for _, created in outcomes) == [False, False, False, False, True]
+    async with db.snapshot() as uow:
+        players = await uow.session.scalar(select(func.count()).select_from(Player))
+    assert players == 1

@@ -1,8 +1,7 @@
 """On PostgreSQL each hot write is one round trip: a call of its function (storage.postgres), no BEGIN
 or COMMIT. Counted by asyncpg itself, which logs every query it sends on a connection.
 
-That the functions decide as the portable statements do is what the rest of the suite shows: it runs
-on SQLite (the statements) and again on PostgreSQL (the functions), with the same assertions."""
+That the functions decide as the statements do is tests/core/test_postgres_functions.py's subject."""
 
 from __future__ import annotations
 

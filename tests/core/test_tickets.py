@@ -9,6 +9,8 @@ import pytest
 from core.clock import FixedClock
 from core.errors import EventClosed, InvalidQuantity, NotEnoughCredit, NotRegistered
 from core.service import LotteryService
+from storage import Database
+from tests.conftest import START
 from tests.core.players import joined_player, player
 
 
@@ -42,7 +44,23 @@ async def test_no_ballot_without_payment(service: LotteryService) -> None:
     assert refused.value.needed == 20
     assert refused.value.available == 10
     assert (await service.events.today()).ballot_count == 0
-    assert (await service.players.profile(ann)).today_ballots == ()
+    profile = await service.players.profile(ann)
+    assert (profile.today_ballots, profile.today_ballot_count, profile.balance) == ((), 0, 10)
+    assert [line.kind.value for line in (await service.history.page(ann)).ledger] == ["payment"]
+
+
+async def test_the_receipt_names_the_prize_and_rules_of_the_day(service: LotteryService) -> None:
+    await service.events.edit_prize(START.date(), prize="A weekend in Riga", rules="One win per person")
+    ann = await joined_player(service, 1, paid_ballots=1)
+    receipt = await service.tickets.buy(ann, 1)
+    assert (receipt.prize.text, receipt.prize.rules) == ("A weekend in Riga", "One win per person")
+
+
+async def test_an_unknown_player_joining_makes_no_event(service: LotteryService, db: Database) -> None:
+    with pytest.raises(NotRegistered):
+        await service.tickets.join(42)
+    async with db.snapshot() as uow:
+        assert await uow.events.on_day(START.date()) is None
 
 
 async def test_buying_joins_todays_lottery(service: LotteryService) -> None:

@@ -181,14 +181,16 @@ BEGIN
     IF cardinality(p_receipts) IS DISTINCT FROM p_quantity THEN
         RAISE EXCEPTION 'lottery_buy: % receipts for % ballots', cardinality(p_receipts), p_quantity;
     END IF;
-    -- The event first, as on SQLite: only an open event the player joined, locked until the commit, so
-    -- a close waits for this purchase, and numbers are handed out in the order purchases lock it.
+    -- The event first, as on SQLite: only an open event the player joined, locked until the commit (as
+    -- the UPDATE that reserves numbers would lock it: FOR NO KEY UPDATE, so rows that merely refer to the
+    -- event, such as a new registration, do not wait), so a close waits for this purchase, and numbers
+    -- are handed out in the order purchases lock it. A refusal below has then written nothing.
     SELECT * INTO v_event FROM events
     WHERE day = p_day AND status = 'open' AND EXISTS (
         SELECT 1 FROM registrations JOIN players ON players.id = registrations.player_id
         WHERE registrations.event_id = events.id AND players.telegram_id = p_telegram_id
     )
-    FOR UPDATE;
+    FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RETURN QUERY SELECT 'not_reserved'::text, NULL::bigint, NULL::bigint, NULL::integer,
             NULL::integer, NULL::bigint, NULL::varchar, NULL::bigint, NULL::varchar, NULL::varchar;
