@@ -1,6 +1,6 @@
 """A player's history, a page at a time: money moved and ballots held, newest first.
 
-A page is at most three indexed reads in one trip (storage.reads.history): the player with 10,000
+A page is at most four indexed reads in one trip (storage.reads.history): the player with 10,000
 ballots and ten years of days reads the same page as fast as a newcomer. Nothing loads the whole past.
 """
 

@@ -55,7 +55,7 @@ async def test_each_hot_write_is_one_call(service: LotteryService, sent: list[st
     assert await _trips(sent, lambda: tickets.buy(2, 1)) == ["SELECT * FROM lottery_buy"]
 
 
-async def test_each_hot_read_is_one_statement_and_a_history_page_three(
+async def test_each_hot_read_is_one_statement_and_a_history_page_four(
     service: LotteryService, sent: list[str]
 ) -> None:
     await service.players.register(1, username="ann", first_name="Ann")
@@ -68,5 +68,5 @@ async def test_each_hot_read_is_one_statement_and_a_history_page_three(
     assert len(await _trips(sent, lambda: service.receipts.today(1))) == 1  # /mytickets
     assert len(await _trips(sent, lambda: service.closing.winner_walk(today))) == 1  # /winner DATE
     assert len(await _trips(sent, lambda: service.events.overview())) == 1  # /events
-    # The player with a page of the ledger, the page of ballot days, the first numbers of those days.
-    assert len(await _trips(sent, lambda: service.history.page(1))) == 3  # /history
+    # The player, a page of the ledger, the page of ballot days, the first numbers of those days.
+    assert len(await _trips(sent, lambda: service.history.page(1))) == 4  # /history
