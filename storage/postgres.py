@@ -1,6 +1,6 @@
 """The hot writes on PostgreSQL, each one call of a function that migration 0010 made: one round trip.
 
-As a transaction of separate statements, /start's register was 5 to 8 round trips (BEGIN, each
+As a transaction of separate statements, /start's register was 5 to 9 round trips (BEGIN, each
 statement, COMMIT), /join 5 to 8, a payment's credit 7 and /buy 7; each trip costs the bot about
 0.1 ms of CPU in asyncpg and the event loop, and the server a little more. A function runs the same
 guarded statements inside the server, as one statement and so as one transaction of its own: its
