@@ -6,19 +6,17 @@ count them on the player's registration, and write the ledger entry. Any guard f
 back. On PostgreSQL the function `lottery_buy` (migration 0010) runs the same guards inside the server;
 tests/core/test_postgres_functions.py holds the two to the same results and the same rows.
 
-On SQLite the transaction runs as one function through storage.sqlite's `SqliteWriter` (on the event
-loop's own connection, or on the writer thread when the file is locked): through SQLAlchemy's async
-adapter the same purchase took 19 trips to aiosqlite's thread and ran at ~270/s.
-On PostgreSQL the purchase is one call of the function `lottery_buy` (migration 0010, storage.postgres),
-which runs the same guards inside the server in one round trip; these statements serve an in-memory
-SQLite database.
+On SQLite the transaction runs as one function through storage.sqlite's `SqliteWriter` (storage.trips'
+`write`: on the event loop's own connection, or on the writer thread when the file is locked): through
+SQLAlchemy's async adapter the same purchase took 19 trips to aiosqlite's thread and ran at ~270/s. On
+PostgreSQL `Database.buy_ballots` calls the function instead (storage.postgres); these statements also
+serve an in-memory SQLite database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,12 +93,10 @@ async def buy_ballots(
     now: dt.datetime,
 ) -> PurchaseOutcome:
     """Run the purchase transaction; nothing is written unless the whole of it succeeds."""
-    if writer is not None:
-        timestamp = _sqlite_timestamp(now)
-        return await writer.run(
-            lambda db: _buy_in_sqlite(db, day.isoformat(), telegram_id, quantity, timestamp)
-        )
-    return await _buy_portably(engine, day, telegram_id, quantity, now)
+    try:
+        return await write(engine, writer, lambda query: _purchase(query, day, telegram_id, quantity, now))
+    except _Refused as refused:
+        return refused.outcome
 
 
 class _Refused(Exception):
@@ -108,15 +104,6 @@ class _Refused(Exception):
 
     def __init__(self, outcome: PurchaseOutcome) -> None:
         self.outcome = outcome
-
-
-async def _buy_portably(
-    engine: AsyncEngine, day: dt.date, telegram_id: int, quantity: int, now: dt.datetime
-) -> PurchaseOutcome:
-    try:
-        return await write(engine, None, lambda query: _purchase(query, day, telegram_id, quantity, now))
-    except _Refused as refused:
-        return refused.outcome
 
 
 async def _purchase(
@@ -147,53 +134,8 @@ async def _purchase(
     return Purchase(event_id, player_id, first, last, price, currency, balance, prize, prize_rules)
 
 
-def _buy_in_sqlite(
-    db: sqlite3.Connection, day: str, telegram_id: int, quantity: int, created_at: str
-) -> PurchaseOutcome:
-    """The same statements on one of `SqliteWriter`'s sqlite3 connections, in one BEGIN IMMEDIATE."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        outcome = _purchase_statements(db, day, telegram_id, quantity, created_at)
-        db.execute("COMMIT" if isinstance(outcome, Purchase) else "ROLLBACK")
-    except BaseException:
-        # The connection lives on: never leave it inside a transaction holding the write lock.
-        # SQLite may have rolled back by itself already (a failed COMMIT, an I/O error).
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    return outcome
-
-
-def _purchase_statements(
-    db: sqlite3.Connection, day: str, telegram_id: int, quantity: int, created_at: str
-) -> PurchaseOutcome:
-    reserved = db.execute(_RESERVE, {"day": day, "telegram_id": telegram_id, "quantity": quantity}).fetchone()
-    if reserved is None:
-        return NotReserved()
-    event_id, last, price, currency, prize, prize_rules = reserved
-    cost = quantity * price
-    debited = db.execute(_DEBIT, {"cost": cost, "telegram_id": telegram_id}).fetchone()
-    if debited is None:
-        return Unaffordable(cost, currency)
-    player_id, balance = debited
-    first = last - quantity + 1
-    db.executemany(_ISSUE, _ballot_rows(event_id, player_id, first, last, created_at))
-    db.execute(_HOLD, {"quantity": quantity, "event_id": event_id, "player_id": player_id})
-    db.execute(
-        _LEDGER,
-        {
-            "player_id": player_id,
-            "amount": -cost,
-            "quantity": quantity,
-            "event_id": event_id,
-            "created_at": created_at,
-        },
-    )
-    return Purchase(event_id, player_id, first, last, price, currency, balance, prize, prize_rules)
-
-
 def _ballot_rows(
-    event_id: int, player_id: int, first: int, last: int, created_at: object
+    event_id: int, player_id: int, first: int, last: int, created_at: dt.datetime
 ) -> list[dict[str, Any]]:
     """The ballots' rows, each with a fresh private receipt, so the bulk insert stays one statement."""
     return [
@@ -206,8 +148,3 @@ def _ballot_rows(
         }
         for n in range(first, last + 1)
     ]
-
-
-def _sqlite_timestamp(instant: dt.datetime) -> str:
-    """UTC in the text form SQLAlchemy's SQLite DateTime writes and reads back."""
-    return instant.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
