@@ -1,7 +1,7 @@
 """The hot writes besides the purchase, each in its two spellings: one per backend, one trip each.
 
 SQLite runs the statements (storage.joining, storage.payments) as one transaction in the bot's own
-process; PostgreSQL runs the same guarded statements inside the server, as one call of a function of
+process; PostgreSQL applies the same guards inside the server, as one call of a function of
 migration 0010 (storage.postgres). Both take the same arguments and return the same result, which
 `Database.hot` relies on to run either; tests/core/test_postgres_functions.py runs both spellings on the
 same states on PostgreSQL and compares what they return and the rows they leave. A change to one

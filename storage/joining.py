@@ -1,7 +1,7 @@
 """The hot writes besides the purchase: registering (/start) and joining today's event (/join).
 
 Each is one transaction of a few guarded statements, written once against `storage.reads.Query` and run
-in one trip to the database (storage.trips). On PostgreSQL the same statements run inside the server,
+in one trip to the database (storage.trips). On PostgreSQL the same guards run inside the server,
 as one call of a function (migration 0010, storage.postgres). Joining raises the event's participant
 count in the same transaction that adds the registration, and only when it did add one, so /join never
 recounts them.

@@ -2,8 +2,8 @@
 
 As a transaction of separate statements, /start's register was 5 to 9 round trips (BEGIN, each
 statement, COMMIT), /join 5 to 8, a payment's credit 7 and /buy 7; each trip costs the bot about
-0.1 ms of CPU in asyncpg and the event loop, and the server a little more. A function runs the same
-guarded statements inside the server, as one statement and so as one transaction of its own: its
+0.1 ms of CPU in asyncpg and the event loop, and the server a little more. A function applies the same
+guards inside the server, as one statement and so as one transaction of its own: its
 guards decide as the statements did, a failure rolls all of it back, and what it returns is what the
 portable versions (storage.joining, storage.payments, storage.purchases, which SQLite runs) return;
 tests/core/test_postgres_functions.py runs both on the same states and compares results and rows.
